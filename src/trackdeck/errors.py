@@ -4,8 +4,9 @@
      ├── InvalidParameterValue     400 INVALID_PARAMETER_VALUE
      ├── ResourceAlreadyExists     400 RESOURCE_ALREADY_EXISTS
      ├── ResourceDoesNotExist      404 RESOURCE_DOES_NOT_EXIST
-     ├── InvalidState              500 INVALID_STATE (as mlflow answers, e.g. renaming a deleted experiment)
-     └── NotImplementedFeature     501 NOT_IMPLEMENTED
+     ├── InvalidState              500 INVALID_STATE (e.g. renaming a deleted experiment)
+     ├── NotImplementedFeature     501 NOT_IMPLEMENTED
+     └── TemporarilyUnavailable    503 TEMPORARILY_UNAVAILABLE (nothing committed; retry)
 
 The store raises these; the API layer renders them as `{"error_code", "message"}` with the
 status from the table, so the wire mapping lives in one place.
@@ -75,3 +76,7 @@ class InvalidState(TrackdeckError):
 
 class NotImplementedFeature(TrackdeckError):
     error_code = "NOT_IMPLEMENTED"
+
+
+class TemporarilyUnavailable(TrackdeckError):
+    error_code = "TEMPORARILY_UNAVAILABLE"

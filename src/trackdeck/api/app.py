@@ -1,0 +1,75 @@
+"""Assembles the ASGI app: routes, error handlers and the store's lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from trackdeck.api import experiments, meta, metrics, runs
+from trackdeck.api.protocol import Rpc, endpoint, error_response
+from trackdeck.config import ServerConfig
+from trackdeck.errors import TrackdeckError
+from trackdeck.store.tracking import TrackingStore
+
+log = logging.getLogger(__name__)
+
+# The Python client calls /api/2.0/mlflow; browsers and the official UI use /ajax-api.
+MLFLOW_PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
+TRACKING_RPCS: list[Rpc] = [*experiments.RPCS, *runs.RPCS, *metrics.RPCS]
+
+
+def rpc_routes(rpcs: list[Rpc], context: object) -> list[BaseRoute]:
+    return [
+        Route(prefix + rpc.path, endpoint(rpc, context), methods=[rpc.method])
+        for prefix in MLFLOW_PREFIXES
+        for rpc in rpcs
+    ]
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        error = TrackdeckError(
+            f"No endpoint {request.method} {request.url.path}", "ENDPOINT_NOT_FOUND"
+        )
+    elif exc.status_code == 405:
+        error = TrackdeckError(
+            f"Method {request.method} is not allowed for {request.url.path}", "BAD_REQUEST"
+        )
+        return Response(error_response(error).body, status_code=405, media_type="application/json")
+    else:
+        error = TrackdeckError(str(exc.detail), "BAD_REQUEST")
+    return error_response(error)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(TrackdeckError(f"Internal error: {type(exc).__name__}: {exc}"))
+
+
+def create_app(store: TrackingStore) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = Starlette(
+        routes=[*meta.ROUTES, *rpc_routes(TRACKING_RPCS, store)],
+        exception_handlers={HTTPException: _http_error, Exception: _unexpected_error},
+        lifespan=lifespan,
+    )
+    app.state.store = store
+    return app
+
+
+def app_from_environment() -> Starlette:
+    """The app a uvicorn worker builds from TRACKDECK_* settings (see `trackdeck.config`)."""
+    config = ServerConfig.from_env()
+    return create_app(TrackingStore(config.backend_store_uri, config.default_artifact_root))

@@ -1,0 +1,137 @@
+"""The MLflow JSON-over-HTTP conventions, in one place.
+
+- Requests: POST/PATCH/DELETE carry a JSON body; GET carries the same fields as query
+  parameters (repeated parameters for lists, `True`/`False` for booleans, int64 as text).
+  Both are decoded into a typed request struct; a request that does not fit is a 400
+  that names the field.
+- Responses: HTTP 200 with a JSON object. NaN metric values travel as the string "NaN".
+- Errors: `{"error_code", "message"}` with the status the error code maps to.
+"""
+
+from __future__ import annotations
+
+import logging
+import typing
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, TypeVar
+
+import msgspec
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from trackdeck.errors import InvalidParameterValue, TrackdeckError
+
+log = logging.getLogger(__name__)
+
+R = TypeVar("R", bound=msgspec.Struct)
+
+
+class Message(msgspec.Struct, kw_only=True):
+    """Base of every request type: unknown fields are ignored, as protobuf parsing does."""
+
+
+class RunRequest(Message):
+    """A request naming a run by `run_id` or by the legacy `run_uuid` (clients send both)."""
+
+    run_id: str | None = None
+    run_uuid: str | None = None
+
+    @property
+    def run(self) -> str:
+        run_id = self.run_id or self.run_uuid
+        if not run_id:
+            raise InvalidParameterValue("Missing value for required parameter 'run_id'.")
+        return run_id
+
+
+_ENCODER = msgspec.json.Encoder()
+# msgspec writes a non-finite float as null; metric values are the only floats on the wire
+# (infinities are clamped before they are stored), so a null value can only be NaN.
+_NAN_NULL = b'"value":null'
+_NAN_TEXT = b'"value":"NaN"'
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    body = _ENCODER.encode(payload)
+    if _NAN_NULL in body:
+        body = body.replace(_NAN_NULL, _NAN_TEXT)
+    return Response(body, status_code=status, media_type="application/json")
+
+
+def error_response(error: TrackdeckError) -> Response:
+    return json_response(error.to_json(), status=error.http_status)
+
+
+@cache
+def _list_fields(request_type: type[msgspec.Struct]) -> frozenset[str]:
+    hints = typing.get_type_hints(request_type)
+    list_fields = set()
+    for field in msgspec.structs.fields(request_type):
+        hint = hints[field.name]
+        options = typing.get_args(hint) if typing.get_origin(hint) is typing.Union else (hint,)
+        if any(typing.get_origin(option) is list for option in options):
+            list_fields.add(field.encode_name)
+    return frozenset(list_fields)
+
+
+def _query_dict(request: Request, request_type: type[msgspec.Struct]) -> dict[str, Any]:
+    list_fields = _list_fields(request_type)
+    query = request.query_params
+    return {
+        name: query.getlist(name) if name in list_fields else query[name]
+        for name in query.keys()  # noqa: SIM118 - multi-dict keys
+    }
+
+
+async def decode_request(request: Request, request_type: type[R]) -> R:
+    """The typed request from the query string (GET) or the JSON body (other methods)."""
+    try:
+        if request.method == "GET":
+            return msgspec.convert(_query_dict(request, request_type), request_type, strict=False)
+        body = await request.body()
+        if not body.strip():
+            body = b"{}"
+        content_type = request.headers.get("content-type", "")
+        if content_type and "json" not in content_type:
+            raise InvalidParameterValue(
+                f"Bad request: the body must be JSON with Content-Type application/json, "
+                f"not '{content_type}'."
+            )
+        return msgspec.json.decode(body, type=request_type, strict=False)
+    except msgspec.ValidationError as exc:
+        raise InvalidParameterValue(f"Invalid request to {request.url.path}: {exc}") from exc
+    except msgspec.DecodeError as exc:
+        raise InvalidParameterValue(
+            f"Invalid request to {request.url.path}: malformed JSON ({exc})."
+        ) from exc
+
+
+@dataclass(frozen=True)
+class Rpc:
+    """One MLflow RPC: where it lives, what it takes, and the handler that answers it.
+
+    `handler(context, request)` runs in a worker thread and returns the response payload.
+    """
+
+    method: str
+    path: str
+    request_type: type[msgspec.Struct]
+    handler: Callable[[Any, Any], Any]
+
+
+def endpoint(rpc: Rpc, context: Any) -> Callable[[Request], Awaitable[Response]]:
+    """A Starlette endpoint running `rpc` against `context` with MLflow's error envelope."""
+
+    async def answer(request: Request) -> Response:
+        try:
+            message = await decode_request(request, rpc.request_type)
+            payload = await run_in_threadpool(rpc.handler, context, message)
+        except TrackdeckError as error:
+            return error_response(error)
+        return json_response(payload)
+
+    answer.__name__ = rpc.handler.__name__
+    return answer

@@ -1,0 +1,39 @@
+"""Every server setting in one place: command-line flags and TRACKDECK_* environment variables.
+
+The CLI writes the flags it was given into the environment before starting uvicorn, so
+each worker process builds the same `ServerConfig` with `ServerConfig.from_env()`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+DATA_DIR = Path("trackdeck-data")
+
+
+def default_store_uri() -> str:
+    return f"sqlite:///{(DATA_DIR / 'trackdeck.db').resolve()}"
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    backend_store_uri: str
+    default_artifact_root: str = "mlflow-artifacts:/"
+    host: str = "127.0.0.1"
+    port: int = 5000
+    workers: int = 1
+
+    @classmethod
+    def from_env(cls) -> ServerConfig:
+        values: dict[str, object] = {}
+        for field in fields(cls):
+            raw = os.environ.get(f"TRACKDECK_{field.name.upper()}")
+            if raw is not None:
+                values[field.name] = int(raw) if field.type == "int" else raw
+        values.setdefault("backend_store_uri", default_store_uri())
+        return cls(**values)  # type: ignore[arg-type]
+
+    def to_env(self) -> dict[str, str]:
+        return {f"TRACKDECK_{f.name.upper()}": str(getattr(self, f.name)) for f in fields(self)}

@@ -1,0 +1,163 @@
+"""Logging to a run: params (immutable), tags (upserts), metrics (append-only) and batches.
+
+A batch is validated whole before anything is written, and written in one transaction:
+either every point of it is stored or none is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, select, tuple_, update
+
+from trackdeck.entities import KeyValue, Metric
+from trackdeck.errors import InvalidParameterValue, ResourceDoesNotExist
+from trackdeck.store.database import Database
+from trackdeck.store.runs import RUN_NAME_TAG, active_run_row, upsert_tags
+from trackdeck.store.sql import dialect_insert
+from trackdeck.store.tables import latest_metrics, metrics, params, runs, tags
+from trackdeck.store.validation import (
+    stored_metric_value,
+    validate_batch_sizes,
+    validate_metric,
+    validate_param,
+    validate_run_tag,
+    validate_unique_keys,
+)
+
+
+class RunLoggingStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def log_batch(
+        self,
+        run_id: str,
+        metrics_in: Sequence[Metric],
+        params_in: Sequence[KeyValue],
+        tags_in: Sequence[KeyValue],
+    ) -> None:
+        validate_batch_sizes(len(metrics_in), len(params_in), len(tags_in))
+        validate_unique_keys((p.key for p in params_in), "param")
+        for param in params_in:
+            validate_param(param.key, param.value)
+        for tag in tags_in:
+            validate_run_tag(tag.key, tag.value)
+        for metric in metrics_in:
+            validate_metric(metric.key, metric.value, metric.timestamp, metric.step)
+
+        def work(conn: Connection) -> None:
+            active_run_row(conn, run_id)
+            if params_in:
+                _insert_params(conn, run_id, params_in)
+            if tags_in:
+                _upsert_tags(conn, run_id, tags_in)
+            if metrics_in:
+                _insert_metrics(conn, run_id, metrics_in)
+
+        self.db.write(work)
+
+    def log_metric(self, run_id: str, metric: Metric) -> None:
+        self.log_batch(run_id, [metric], [], [])
+
+    def log_param(self, run_id: str, key: str, value: str) -> None:
+        self.log_batch(run_id, [], [KeyValue(key=key, value=value)], [])
+
+    def set_tag(self, run_id: str, key: str, value: str) -> None:
+        self.log_batch(run_id, [], [], [KeyValue(key=key, value=value)])
+
+    def delete_tag(self, run_id: str, key: str) -> None:
+        def work(conn: Connection) -> None:
+            active_run_row(conn, run_id)
+            deleted = conn.execute(
+                tags.delete().where(tags.c.run_uuid == run_id, tags.c.key == key)
+            ).rowcount
+            if not deleted:
+                raise ResourceDoesNotExist(f"No tag with name: {key} in run with id {run_id}")
+
+        self.db.write(work)
+
+
+def _insert_params(conn: Connection, run_id: str, params_in: Sequence[KeyValue]) -> None:
+    """Insert new params; re-logging a value is fine, changing one is a 400."""
+    wanted = {p.key: p.value for p in params_in}
+    existing = dict(
+        conn.execute(
+            select(params.c.key, params.c.value).where(
+                params.c.run_uuid == run_id, params.c.key.in_(list(wanted))
+            )
+        ).all()
+    )
+    for key, old in existing.items():
+        if old != wanted[key]:
+            raise InvalidParameterValue(
+                f"Changing param values is not allowed. Param with key='{key}' was already "
+                f"logged with value='{old}' for run ID='{run_id}'. "
+                f"Attempted logging new value '{wanted[key]}'."
+            )
+    new = [
+        {"run_uuid": run_id, "key": k, "value": v} for k, v in wanted.items() if k not in existing
+    ]
+    if new:
+        conn.execute(params.insert(), new)
+
+
+def _upsert_tags(conn: Connection, run_id: str, tags_in: Sequence[KeyValue]) -> None:
+    latest = {t.key: t.value for t in tags_in}
+    upsert_tags(conn, run_id, latest)
+    if RUN_NAME_TAG in latest:
+        conn.execute(
+            update(runs).where(runs.c.run_uuid == run_id).values(name=latest[RUN_NAME_TAG])
+        )
+
+
+def _insert_metrics(conn: Connection, run_id: str, metrics_in: Sequence[Metric]) -> None:
+    rows = []
+    newest: dict[str, dict[str, object]] = {}
+    for metric in metrics_in:
+        value, is_nan = stored_metric_value(metric.value)
+        row = {
+            "run_uuid": run_id,
+            "key": metric.key,
+            "timestamp": metric.timestamp,
+            "step": metric.step,
+            "value": value,
+            "is_nan": is_nan,
+            "model_id": metric.model_id,
+            "dataset_name": metric.dataset_name,
+            "dataset_digest": metric.dataset_digest,
+        }
+        rows.append(row)
+        best = newest.get(metric.key)
+        if best is None or _order(row) > _order(best):
+            newest[metric.key] = row
+    conn.execute(dialect_insert(conn, metrics).on_conflict_do_nothing(), rows)
+    _update_latest(conn, list(newest.values()))
+
+
+def _order(row: dict[str, object]) -> tuple:  # type: ignore[type-arg]
+    return (row["step"], row["timestamp"], row["value"])
+
+
+def _update_latest(conn: Connection, rows: list[dict[str, object]]) -> None:
+    """Keep, per key, the point with the largest (step, timestamp, value)."""
+    stmt = dialect_insert(conn, latest_metrics)
+    current = latest_metrics.c
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["run_uuid", "key"],
+        set_={
+            "value": stmt.excluded.value,
+            "is_nan": stmt.excluded.is_nan,
+            "timestamp": stmt.excluded.timestamp,
+            "step": stmt.excluded.step,
+        },
+        where=tuple_(stmt.excluded.step, stmt.excluded.timestamp, stmt.excluded.value)
+        > tuple_(current.step, current.timestamp, current.value),
+    )
+    conn.execute(
+        stmt,
+        [
+            {k: row[k] for k in ("run_uuid", "key", "value", "is_nan", "timestamp", "step")}
+            for row in rows
+        ],
+    )

@@ -1,0 +1,157 @@
+"""search_runs: the MLflow filter and order_by grammar compiled to one SQL query.
+
+Filtering, ordering and paging all happen in the database; Python only loads the data of
+the page it returns. Metric filters and sorts read `latest_metrics` (one row per run and
+key); a run lacking a key never matches a comparison on it and sorts last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, exists, select
+from sqlalchemy.sql import Select
+
+from trackdeck.entities import Page, Run
+from trackdeck.store import filter_grammar as grammar
+from trackdeck.store.database import Database
+from trackdeck.store.experiments import lifecycle_stages
+from trackdeck.store.filter_sql import compare, order_column
+from trackdeck.store.paging import decode_offset, offset_token
+from trackdeck.store.runs import load_runs
+from trackdeck.store.tables import (
+    datasets,
+    input_tags,
+    latest_metrics,
+    params,
+    run_inputs,
+    runs,
+    tags,
+)
+from trackdeck.store.validation import parse_experiment_id, validate_max_results
+
+MAX_RESULTS = 50000
+DEFAULT_MAX_RESULTS = 1000
+DATASET_CONTEXT_TAG = "mlflow.data.context"
+
+RUN_COLUMNS = {
+    "run_id": runs.c.run_uuid,
+    "run_name": runs.c.name,
+    "status": runs.c.status,
+    "user_id": runs.c.user_id,
+    "artifact_uri": runs.c.artifact_uri,
+    "start_time": runs.c.start_time,
+    "end_time": runs.c.end_time,
+    "lifecycle_stage": runs.c.lifecycle_stage,
+}
+
+# Per entity: the table holding its values for a run, and the value column.
+_KEYED = {
+    "metric": latest_metrics,
+    "param": params,
+    "tag": tags,
+}
+
+
+def _keyed_condition(comparison: grammar.Comparison) -> ColumnElement[bool]:
+    table = _KEYED[comparison.entity]
+    match = and_(table.c.run_uuid == runs.c.run_uuid, table.c.key == comparison.key)
+    if comparison.op == "IS NULL":
+        return ~exists().where(match)
+    if comparison.op == "IS NOT NULL":
+        return exists().where(match)
+    condition = compare(table.c.value, comparison.op, comparison.value)
+    if comparison.entity == "metric":
+        condition = and_(condition, table.c.is_nan.is_(False))
+    return exists().where(match, condition)
+
+
+def _dataset_condition(comparison: grammar.Comparison) -> ColumnElement[bool]:
+    linked = and_(
+        run_inputs.c.run_uuid == runs.c.run_uuid,
+        datasets.c.dataset_uuid == run_inputs.c.dataset_uuid,
+    )
+    if comparison.key == "context":
+        return exists().where(
+            linked,
+            input_tags.c.input_uuid == run_inputs.c.input_uuid,
+            input_tags.c.key == DATASET_CONTEXT_TAG,
+            compare(input_tags.c.value, comparison.op, comparison.value),
+        )
+    column = datasets.c[comparison.key]
+    return exists().where(linked, compare(column, comparison.op, comparison.value))
+
+
+def condition_for(comparison: grammar.Comparison) -> ColumnElement[bool]:
+    if comparison.entity == "attribute":
+        return compare(RUN_COLUMNS[comparison.key], comparison.op, comparison.value)
+    if comparison.entity == "dataset":
+        return _dataset_condition(comparison)
+    return _keyed_condition(comparison)
+
+
+def _apply_order(query: Select[Any], order_keys: Sequence[grammar.OrderKey]) -> Select[Any]:
+    ordering: list[Any] = []
+    for index, key in enumerate(order_keys):
+        if key.entity == "attribute":
+            column = RUN_COLUMNS[key.key]
+        else:
+            table = _KEYED[key.entity].alias(f"order_{index}")
+            query = query.outerjoin(
+                table, and_(table.c.run_uuid == runs.c.run_uuid, table.c.key == key.key)
+            )
+            column = table.c.value
+        ordering += order_column(column, key.ascending)
+    if not order_keys:
+        ordering.append(runs.c.start_time.desc())
+    ordering.append(runs.c.run_uuid.asc())
+    return query.order_by(*ordering)
+
+
+def compile_search(
+    experiment_ids: Sequence[str],
+    filter_string: str | None,
+    view_type: str | int | None,
+    order_by: Sequence[str] | None,
+) -> Select[Any]:
+    """The query selecting the run rows that match, in result order (no paging)."""
+    ids = [parse_experiment_id(e) for e in experiment_ids]
+    comparisons = grammar.parse_filter(filter_string, grammar.RUN_FILTER_SPEC)
+    order_keys = grammar.parse_order_by(list(order_by or []), grammar.RUN_FILTER_SPEC)
+    query = select(runs).where(
+        runs.c.experiment_id.in_(ids),
+        runs.c.lifecycle_stage.in_(lifecycle_stages(view_type)),
+        *[condition_for(c) for c in comparisons],
+    )
+    return _apply_order(query, order_keys)
+
+
+class RunSearchStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def search(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None,
+        view_type: str | int | None,
+        max_results: int | None,
+        order_by: Sequence[str] | None,
+        page_token: str | None,
+    ) -> Page[Run]:
+        limit = DEFAULT_MAX_RESULTS if max_results is None else max_results
+        validate_max_results(limit, MAX_RESULTS)
+        offset = decode_offset(page_token)
+        if not experiment_ids:
+            return Page([], None)
+        query = compile_search(experiment_ids, filter_string, view_type, order_by)
+        query = query.limit(limit + 1).offset(offset)
+
+        def work(conn: Connection) -> Page[Run]:
+            rows = conn.execute(query).all()
+            more = len(rows) > limit
+            found = load_runs(conn, rows[:limit])
+            return Page(found, offset_token(offset + limit) if more else None)
+
+        return self.db.read(work)

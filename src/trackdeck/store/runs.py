@@ -1,0 +1,301 @@
+"""Runs: create, read, update, soft delete and restore, and loading whole runs in bulk."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, Row, select, update
+
+from trackdeck.entities import (
+    Dataset,
+    DatasetInput,
+    KeyValue,
+    Metric,
+    ModelInput,
+    ModelOutput,
+    Run,
+    RunData,
+    RunInfo,
+    RunInputs,
+    RunOutputs,
+)
+from trackdeck.errors import InvalidParameterValue, ResourceDoesNotExist
+from trackdeck.store.database import Database
+from trackdeck.store.experiments import ACTIVE, DELETED, require_active_experiment
+from trackdeck.store.names import generate_run_name
+from trackdeck.store.sql import chunks, dialect_insert, now_ms
+from trackdeck.store.tables import (
+    datasets,
+    experiments,
+    input_tags,
+    latest_metrics,
+    params,
+    run_inputs,
+    run_models,
+    runs,
+    tags,
+)
+from trackdeck.store.validation import (
+    parse_experiment_id,
+    validate_run_id,
+    validate_run_name,
+    validate_run_tag,
+)
+
+RUN_NAME_TAG = "mlflow.runName"
+RUN_STATUSES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
+_STATUS_BY_NUMBER = dict(enumerate(RUN_STATUSES, start=1))
+
+
+def parse_status(status: str | int | None) -> str:
+    name = _STATUS_BY_NUMBER.get(status) if isinstance(status, int) else status
+    if name not in RUN_STATUSES:
+        raise InvalidParameterValue(
+            f"Invalid run status '{status}'. Expected one of {', '.join(RUN_STATUSES)}."
+        )
+    return name
+
+
+def run_row(conn: Connection, run_id: str) -> Row:
+    """The run's row, or RESOURCE_DOES_NOT_EXIST."""
+    validate_run_id(run_id)
+    row = conn.execute(select(runs).where(runs.c.run_uuid == run_id)).first()
+    if row is None:
+        raise ResourceDoesNotExist(f"Run with id={run_id} not found")
+    return row
+
+
+def active_run_row(conn: Connection, run_id: str) -> Row:
+    """The run's row if it may be written to: it exists and is active."""
+    row = run_row(conn, run_id)
+    if row.lifecycle_stage != ACTIVE:
+        raise InvalidParameterValue(
+            f"The run {run_id} must be in the 'active' state. "
+            f"Current state is {row.lifecycle_stage}."
+        )
+    return row
+
+
+class RunStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def create(
+        self,
+        experiment_id: str | None,
+        user_id: str | None,
+        start_time: int | None,
+        run_name: str | None,
+        tags_in: list[KeyValue],
+    ) -> Run:
+        eid = parse_experiment_id(experiment_id if experiment_id not in (None, "") else "0")
+        for tag in tags_in:
+            validate_run_tag(tag.key, tag.value)
+        tag_map = {tag.key: tag.value for tag in tags_in}
+        tagged_name = tag_map.get(RUN_NAME_TAG)
+        if run_name and tagged_name and run_name != tagged_name:
+            raise InvalidParameterValue(
+                f"Both 'run_name' argument and 'mlflow.runName' tag are specified, but with "
+                f"different values (run_name='{run_name}', mlflow.runName='{tagged_name}')."
+            )
+        name = run_name or tagged_name or generate_run_name()
+        validate_run_name(name)
+        tag_map[RUN_NAME_TAG] = name
+        run_id = uuid.uuid4().hex
+
+        def work(conn: Connection) -> Run:
+            require_active_experiment(conn, eid)
+            location = conn.execute(
+                select(experiments.c.artifact_location).where(experiments.c.experiment_id == eid)
+            ).scalar_one()
+            conn.execute(
+                runs.insert().values(
+                    run_uuid=run_id,
+                    experiment_id=eid,
+                    name=name,
+                    user_id=user_id or "",
+                    status="RUNNING",
+                    start_time=start_time or 0,
+                    end_time=None,
+                    lifecycle_stage=ACTIVE,
+                    artifact_uri=f"{location.rstrip('/')}/{run_id}/artifacts",
+                )
+            )
+            conn.execute(
+                tags.insert(),
+                [{"run_uuid": run_id, "key": k, "value": v} for k, v in tag_map.items()],
+            )
+            return load_runs(conn, [run_row(conn, run_id)])[0]
+
+        return self.db.write(work)
+
+    def get(self, run_id: str) -> Run:
+        return self.db.read(lambda conn: load_runs(conn, [run_row(conn, run_id)])[0])
+
+    def update(
+        self,
+        run_id: str,
+        status: str | int | None,
+        end_time: int | None,
+        run_name: str | None,
+    ) -> RunInfo:
+        new_status = parse_status(status) if status not in (None, "") else None
+        if run_name:
+            validate_run_name(run_name)
+
+        def work(conn: Connection) -> RunInfo:
+            active_run_row(conn, run_id)
+            values: dict[str, object] = {}
+            if new_status is not None:
+                values["status"] = new_status
+            if end_time is not None:
+                values["end_time"] = end_time
+            if run_name:
+                values["name"] = run_name
+                upsert_tags(conn, run_id, {RUN_NAME_TAG: run_name})
+            if values:
+                conn.execute(update(runs).where(runs.c.run_uuid == run_id).values(**values))
+            return run_info(run_row(conn, run_id))
+
+        return self.db.write(work)
+
+    def set_lifecycle(self, run_id: str, stage: str) -> None:
+        """Soft delete (stage "deleted") or restore ("active") a run."""
+
+        def work(conn: Connection) -> None:
+            row = run_row(conn, run_id)
+            if stage == ACTIVE:
+                require_active_experiment(conn, row.experiment_id)
+            conn.execute(
+                update(runs)
+                .where(runs.c.run_uuid == run_id)
+                .values(
+                    lifecycle_stage=stage,
+                    deleted_time=now_ms() if stage == DELETED else None,
+                )
+            )
+
+        self.db.write(work)
+
+
+def upsert_tags(conn: Connection, run_id: str, values: dict[str, str]) -> None:
+    stmt = dialect_insert(conn, tags)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["run_uuid", "key"], set_={"value": stmt.excluded.value}
+    )
+    conn.execute(stmt, [{"run_uuid": run_id, "key": k, "value": v} for k, v in values.items()])
+
+
+def run_info(row: Row) -> RunInfo:
+    return RunInfo(
+        run_id=row.run_uuid,
+        run_uuid=row.run_uuid,
+        run_name=row.name,
+        experiment_id=str(row.experiment_id),
+        user_id=row.user_id,
+        status=row.status,
+        start_time=row.start_time,
+        end_time=row.end_time,
+        artifact_uri=row.artifact_uri,
+        lifecycle_stage=row.lifecycle_stage,
+    )
+
+
+def load_runs(conn: Connection, rows: Sequence[Row]) -> list[Run]:
+    """Whole runs for `rows`, loading their data with a few queries per 500 runs."""
+    ids = [row.run_uuid for row in rows]
+    run_params: dict[str, list[KeyValue]] = defaultdict(list)
+    run_tags: dict[str, list[KeyValue]] = defaultdict(list)
+    run_metrics: dict[str, list[Metric]] = defaultdict(list)
+    run_datasets: dict[str, list[DatasetInput]] = defaultdict(list)
+    model_inputs: dict[str, list[ModelInput]] = defaultdict(list)
+    model_outputs: dict[str, list[ModelOutput]] = defaultdict(list)
+    for chunk in chunks(ids):
+        for run_id, key, value in conn.execute(
+            select(params.c.run_uuid, params.c.key, params.c.value).where(
+                params.c.run_uuid.in_(chunk)
+            )
+        ):
+            run_params[run_id].append(KeyValue(key=key, value=value))
+        for run_id, key, value in conn.execute(
+            select(tags.c.run_uuid, tags.c.key, tags.c.value).where(tags.c.run_uuid.in_(chunk))
+        ):
+            run_tags[run_id].append(KeyValue(key=key, value=value))
+        lm = latest_metrics.c
+        for run_id, key, value, is_nan, timestamp, step in conn.execute(
+            select(lm.run_uuid, lm.key, lm.value, lm.is_nan, lm.timestamp, lm.step).where(
+                lm.run_uuid.in_(chunk)
+            )
+        ):
+            run_metrics[run_id].append(
+                Metric(
+                    key=key,
+                    value=float("nan") if is_nan else value,
+                    timestamp=timestamp,
+                    step=step,
+                )
+            )
+        _load_inputs(conn, chunk, run_datasets)
+        for run_id, model_id, direction, step in conn.execute(
+            select(
+                run_models.c.run_uuid,
+                run_models.c.model_id,
+                run_models.c.direction,
+                run_models.c.step,
+            ).where(run_models.c.run_uuid.in_(chunk))
+        ):
+            if direction == "input":
+                model_inputs[run_id].append(ModelInput(model_id=model_id))
+            else:
+                model_outputs[run_id].append(ModelOutput(model_id=model_id, step=step))
+    return [
+        Run(
+            info=run_info(row),
+            data=RunData(
+                metrics=run_metrics.get(row.run_uuid, []),
+                params=run_params.get(row.run_uuid, []),
+                tags=run_tags.get(row.run_uuid, []),
+            ),
+            inputs=RunInputs(
+                dataset_inputs=run_datasets.get(row.run_uuid, []),
+                model_inputs=model_inputs.get(row.run_uuid, []),
+            ),
+            outputs=RunOutputs(model_outputs=model_outputs.get(row.run_uuid, [])),
+        )
+        for row in rows
+    ]
+
+
+def _load_inputs(
+    conn: Connection, run_ids: Sequence[str], into: dict[str, list[DatasetInput]]
+) -> None:
+    rows = conn.execute(
+        select(run_inputs.c.input_uuid, run_inputs.c.run_uuid, datasets)
+        .join(datasets, datasets.c.dataset_uuid == run_inputs.c.dataset_uuid)
+        .where(run_inputs.c.run_uuid.in_(run_ids))
+    ).all()
+    if not rows:
+        return
+    tags_by_input: dict[str, list[KeyValue]] = defaultdict(list)
+    for input_uuid, key, value in conn.execute(
+        select(input_tags.c.input_uuid, input_tags.c.key, input_tags.c.value).where(
+            input_tags.c.input_uuid.in_([row.input_uuid for row in rows])
+        )
+    ):
+        tags_by_input[input_uuid].append(KeyValue(key=key, value=value))
+    for row in rows:
+        into[row.run_uuid].append(
+            DatasetInput(
+                tags=tags_by_input.get(row.input_uuid, []),
+                dataset=Dataset(
+                    name=row.name,
+                    digest=row.digest,
+                    source_type=row.source_type,
+                    source=row.source,
+                    schema=row.schema,
+                    profile=row.profile,
+                ),
+            )
+        )

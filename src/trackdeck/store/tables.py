@@ -1,0 +1,186 @@
+"""Every table of the tracking store, declared once with SQLAlchemy Core.
+
+One schema serves SQLite and PostgreSQL. Times are int64 milliseconds since the epoch.
+Metric history is append-only (`metrics`); the latest value of each key lives in
+`latest_metrics` so that searching and ordering by a metric touches one row per run.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+RUN_ID = String(32)
+KEY = String(250)
+
+experiments = Table(
+    "experiments",
+    metadata,
+    Column("experiment_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(500), nullable=False, unique=True),
+    Column("artifact_location", String(2048), nullable=False),
+    Column("lifecycle_stage", String(16), nullable=False),
+    Column("creation_time", BigInteger, nullable=False),
+    Column("last_update_time", BigInteger, nullable=False),
+)
+
+experiment_tags = Table(
+    "experiment_tags",
+    metadata,
+    Column(
+        "experiment_id",
+        Integer,
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key", KEY, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("run_uuid", RUN_ID, primary_key=True),
+    Column(
+        "experiment_id",
+        Integer,
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("name", String(250), nullable=False),
+    Column("user_id", String(256), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("start_time", BigInteger, nullable=False),
+    Column("end_time", BigInteger),
+    Column("deleted_time", BigInteger),
+    Column("lifecycle_stage", String(16), nullable=False),
+    Column("artifact_uri", String(2048), nullable=False),
+    Index("ix_runs_experiment_stage_start", "experiment_id", "lifecycle_stage", "start_time"),
+)
+
+params = Table(
+    "params",
+    metadata,
+    Column("run_uuid", RUN_ID, ForeignKey("runs.run_uuid", ondelete="CASCADE"), primary_key=True),
+    Column("key", KEY, primary_key=True),
+    Column("value", Text, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+tags = Table(
+    "tags",
+    metadata,
+    Column("run_uuid", RUN_ID, ForeignKey("runs.run_uuid", ondelete="CASCADE"), primary_key=True),
+    Column("key", KEY, primary_key=True),
+    Column("value", Text, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# One row per logged point; identical (key, timestamp, step, value) points collapse.
+# NaN is stored as value 0 with is_nan set, since SQLite cannot keep a NaN REAL.
+metrics = Table(
+    "metrics",
+    metadata,
+    Column("run_uuid", RUN_ID, ForeignKey("runs.run_uuid", ondelete="CASCADE"), primary_key=True),
+    Column("key", KEY, primary_key=True),
+    Column("timestamp", BigInteger, primary_key=True),
+    Column("step", BigInteger, primary_key=True),
+    Column("value", Float(precision=53), primary_key=True),
+    Column("is_nan", Boolean, primary_key=True),
+    Column("model_id", String(64)),
+    Column("dataset_name", String(500)),
+    Column("dataset_digest", String(36)),
+    Index("ix_metrics_run_key_step", "run_uuid", "key", "step"),
+    sqlite_with_rowid=False,
+)
+
+latest_metrics = Table(
+    "latest_metrics",
+    metadata,
+    Column("run_uuid", RUN_ID, ForeignKey("runs.run_uuid", ondelete="CASCADE"), primary_key=True),
+    Column("key", KEY, primary_key=True),
+    Column("value", Float(precision=53), nullable=False),
+    Column("is_nan", Boolean, nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("step", BigInteger, nullable=False),
+    Index("ix_latest_metrics_key_value", "key", "value"),
+    sqlite_with_rowid=False,
+)
+
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("dataset_uuid", String(32), primary_key=True),
+    Column(
+        "experiment_id",
+        Integer,
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("name", String(500), nullable=False),
+    Column("digest", String(36), nullable=False),
+    Column("source_type", String(36), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("schema", Text),
+    Column("profile", Text),
+    UniqueConstraint("experiment_id", "name", "digest"),
+)
+
+# A dataset used by a run; `context` mirrors the `mlflow.data.context` input tag for search.
+run_inputs = Table(
+    "run_inputs",
+    metadata,
+    Column("input_uuid", String(32), primary_key=True),
+    Column("run_uuid", RUN_ID, ForeignKey("runs.run_uuid", ondelete="CASCADE"), nullable=False),
+    Column(
+        "dataset_uuid",
+        String(32),
+        ForeignKey("datasets.dataset_uuid", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    UniqueConstraint("run_uuid", "dataset_uuid"),
+)
+
+input_tags = Table(
+    "input_tags",
+    metadata,
+    Column(
+        "input_uuid",
+        String(32),
+        ForeignKey("run_inputs.input_uuid", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key", String(255), primary_key=True),
+    Column("value", String(500), nullable=False),
+)
+
+# Logged models a run consumed (direction "input") or produced ("output", with a step).
+run_models = Table(
+    "run_models",
+    metadata,
+    Column("run_uuid", RUN_ID, ForeignKey("runs.run_uuid", ondelete="CASCADE"), primary_key=True),
+    Column("model_id", String(64), primary_key=True),
+    Column("direction", String(8), primary_key=True),
+    Column("step", BigInteger, nullable=False, default=0),
+)
