@@ -80,3 +80,37 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
         assert [m.step for m in history] == list(range(200))
     finally:
         restarted.stop()
+
+
+def test_several_server_processes_share_one_postgresql(tmp_path: Path, new_pg_database) -> None:  # type: ignore[no-untyped-def]
+    uri = new_pg_database()
+    first = start_server(uri, tmp_path, "--workers", "2")
+    second = start_server(uri, tmp_path)
+    try:
+        experiment_id = MlflowClient(first.url).create_experiment("shared")
+        run_id = MlflowClient(second.url).create_run(experiment_id).info.run_id
+        errors: list[BaseException] = []
+
+        def log(index: int) -> None:
+            try:
+                client = MlflowClient((first, second)[index % 2].url)
+                for step in range(50):
+                    client.log_metric(run_id, "loss", float(index), step=index * 1000 + step)
+                    client.log_param(run_id, "shared", "same")  # racing identical params
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=log, args=(i,)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        history = MlflowClient(first.url).get_metric_history(run_id, "loss")
+        assert len(history) == 8 * 50
+        run = MlflowClient(second.url).get_run(run_id)
+        assert run.data.params == {"shared": "same"}
+        assert run.data.metrics["loss"] == 7.0  # the largest step was logged by thread 7
+    finally:
+        first.stop()
+        second.stop()

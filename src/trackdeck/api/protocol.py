@@ -131,6 +131,9 @@ def endpoint(rpc: Rpc, context: Any) -> Callable[[Request], Awaitable[Response]]
             payload = await run_in_threadpool(rpc.handler, context, message)
         except TrackdeckError as error:
             return error_response(error)
+        except Exception as exc:  # a bug: answer the MLflow error JSON, keep serving
+            log.exception("Unhandled error in %s %s", request.method, request.url.path)
+            return error_response(TrackdeckError(f"Internal error: {type(exc).__name__}"))
         return json_response(payload)
 
     answer.__name__ = rpc.handler.__name__

@@ -28,7 +28,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from trackdeck.errors import TemporarilyUnavailable
+from trackdeck.errors import TemporarilyUnavailable, TrackdeckError
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +123,9 @@ class _SqliteWriter:
                 self._commit(connection, batch)
 
     def _commit(self, connection: Connection, batch: list[_WriteRequest]) -> None:
+        if len(batch) == 1:
+            self._commit_alone(connection, batch[0])
+            return
         results: list[tuple[_WriteRequest, Any, BaseException | None]] = []
         try:
             with connection.begin():
@@ -147,6 +150,24 @@ class _SqliteWriter:
                 request.future.set_result(value)
             else:
                 request.future.set_exception(error)
+
+    def _commit_alone(self, connection: Connection, request: _WriteRequest) -> None:
+        """A lone write needs no savepoint: its failure rolls back only itself."""
+        try:
+            with connection.begin():
+                value = request.work(connection)
+        except TrackdeckError as exc:
+            request.future.set_exception(exc)
+        except OperationalError as exc:
+            log.exception("SQLite write failed")
+            request.future.set_exception(
+                TemporarilyUnavailable(f"The store could not commit: {exc}")
+            )
+        except BaseException as exc:
+            log.exception("SQLite write failed")
+            request.future.set_exception(exc)
+        else:
+            request.future.set_result(value)
 
 
 class Database:

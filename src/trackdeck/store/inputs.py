@@ -80,42 +80,37 @@ class InputStore:
 
 
 def _link_dataset(conn: Connection, run_id: str, experiment_id: int, item: DatasetInput) -> None:
+    """Record the dataset once per experiment and link it once per run; inserts that lose a
+    race with another writer fall through to the row the winner wrote."""
     dataset = item.dataset
+    conn.execute(
+        dialect_insert(conn, datasets)
+        .values(
+            dataset_uuid=uuid.uuid4().hex,
+            experiment_id=experiment_id,
+            name=dataset.name,
+            digest=dataset.digest,
+            source_type=dataset.source_type,
+            source=dataset.source,
+            schema=dataset.schema,
+            profile=dataset.profile,
+        )
+        .on_conflict_do_nothing()
+    )
     dataset_uuid = conn.execute(
         select(datasets.c.dataset_uuid).where(
             datasets.c.experiment_id == experiment_id,
             datasets.c.name == dataset.name,
             datasets.c.digest == dataset.digest,
         )
-    ).scalar()
-    if dataset_uuid is None:
-        dataset_uuid = uuid.uuid4().hex
-        conn.execute(
-            datasets.insert().values(
-                dataset_uuid=dataset_uuid,
-                experiment_id=experiment_id,
-                name=dataset.name,
-                digest=dataset.digest,
-                source_type=dataset.source_type,
-                source=dataset.source,
-                schema=dataset.schema,
-                profile=dataset.profile,
-            )
-        )
-    input_uuid = conn.execute(
-        select(run_inputs.c.input_uuid).where(
-            run_inputs.c.run_uuid == run_id, run_inputs.c.dataset_uuid == dataset_uuid
-        )
-    ).scalar()
-    if input_uuid is not None:
-        return  # logging the same dataset twice links it once, as mlflow does
+    ).scalar_one()
     input_uuid = uuid.uuid4().hex
-    conn.execute(
-        run_inputs.insert().values(
-            input_uuid=input_uuid, run_uuid=run_id, dataset_uuid=dataset_uuid
-        )
-    )
-    if item.tags:
+    linked = conn.execute(
+        dialect_insert(conn, run_inputs)
+        .values(input_uuid=input_uuid, run_uuid=run_id, dataset_uuid=dataset_uuid)
+        .on_conflict_do_nothing()
+    ).rowcount
+    if linked and item.tags:  # logging the same dataset twice links it once, as mlflow does
         conn.execute(
             input_tags.insert(),
             [

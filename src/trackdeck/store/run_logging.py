@@ -79,27 +79,28 @@ class RunLoggingStore:
 
 
 def _insert_params(conn: Connection, run_id: str, params_in: Sequence[KeyValue]) -> None:
-    """Insert new params; re-logging a value is fine, changing one is a 400."""
+    """Insert new params; re-logging a value is fine, changing one is a 400.
+
+    ON CONFLICT DO NOTHING lets concurrent writers of the same param (several server
+    processes on PostgreSQL) both succeed; the read-back then catches a changed value.
+    """
     wanted = {p.key: p.value for p in params_in}
-    existing = dict(
-        conn.execute(
-            select(params.c.key, params.c.value).where(
-                params.c.run_uuid == run_id, params.c.key.in_(list(wanted))
-            )
-        ).all()
+    conn.execute(
+        dialect_insert(conn, params).on_conflict_do_nothing(),
+        [{"run_uuid": run_id, "key": k, "value": v} for k, v in wanted.items()],
     )
-    for key, old in existing.items():
+    stored = conn.execute(
+        select(params.c.key, params.c.value).where(
+            params.c.run_uuid == run_id, params.c.key.in_(list(wanted))
+        )
+    ).all()
+    for key, old in stored:
         if old != wanted[key]:
             raise InvalidParameterValue(
                 f"Changing param values is not allowed. Param with key='{key}' was already "
                 f"logged with value='{old}' for run ID='{run_id}'. "
                 f"Attempted logging new value '{wanted[key]}'."
             )
-    new = [
-        {"run_uuid": run_id, "key": k, "value": v} for k, v in wanted.items() if k not in existing
-    ]
-    if new:
-        conn.execute(params.insert(), new)
 
 
 def _upsert_tags(conn: Connection, run_id: str, tags_in: Sequence[KeyValue]) -> None:
