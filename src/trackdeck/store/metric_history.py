@@ -12,7 +12,7 @@ from trackdeck.errors import InvalidParameterValue
 from trackdeck.store.database import Database
 from trackdeck.store.paging import decode_token, encode_token
 from trackdeck.store.runs import run_row
-from trackdeck.store.sql import chunks
+from trackdeck.store.sql import chunks, fetch_raw
 from trackdeck.store.tables import metrics
 
 MAX_BULK_RUNS = 100
@@ -52,7 +52,7 @@ class MetricHistoryStore:
 
         def work(conn: Connection) -> Page[Metric]:
             run_row(conn, run_id)
-            rows = conn.execute(query).all()
+            rows = fetch_raw(conn, query)
             token = None
             if max_results is not None and len(rows) > max_results:
                 rows = rows[:max_results]
@@ -117,24 +117,22 @@ def _sampled(
     where = [metrics.c.run_uuid == run_id, metrics.c.key == key]
     if start_step is not None:
         where += [metrics.c.step >= start_step, metrics.c.step <= end_step]
-    steps = (
-        conn.execute(select(metrics.c.step).where(*where).distinct().order_by(metrics.c.step))
-        .scalars()
-        .all()
-    )
-    if len(steps) > points:
+    distinct_steps = select(metrics.c.step).where(*where).distinct().order_by(metrics.c.step)
+    steps = [step for (step,) in fetch_raw(conn, distinct_steps)]
+    if points == 1 and steps:
+        picked = [steps[0]]
+    elif len(steps) > points:
         last = len(steps) - 1
         picked = sorted({steps[round(i * last / (points - 1))] for i in range(points)})
-        if points == 1:
-            picked = [steps[0]]
     else:
         picked = list(steps)
     result = []
     for chunk in chunks(picked):
-        for ts, step, value, is_nan in conn.execute(
+        for ts, step, value, is_nan in fetch_raw(
+            conn,
             select(*_ORDER)
             .where(*where, metrics.c.step.in_(chunk))
-            .order_by(metrics.c.step, metrics.c.timestamp)
+            .order_by(metrics.c.step, metrics.c.timestamp),
         ):
             point = _metric(key, ts, step, value, is_nan)
             point.run_id = run_id
