@@ -18,7 +18,7 @@ from trackdeck.store import filter_grammar as grammar
 from trackdeck.store.database import Database
 from trackdeck.store.filter_sql import compare, order_column
 from trackdeck.store.paging import decode_offset, offset_token
-from trackdeck.store.sql import chunks, dialect_insert, now_ms
+from trackdeck.store.sql import chunks, now_ms, upsert
 from trackdeck.store.tables import experiment_tags, experiments, runs
 from trackdeck.store.validation import (
     MAX_ARTIFACT_LOCATION_LENGTH,
@@ -212,13 +212,9 @@ class ExperimentStore:
 
         def work(conn: Connection) -> None:
             _require_active(conn, eid)
-            stmt = dialect_insert(conn, experiment_tags).values(
-                experiment_id=eid, key=key, value=value
-            )
             conn.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["experiment_id", "key"], set_={"value": value}
-                )
+                upsert(conn, experiment_tags, "value"),
+                {"experiment_id": eid, "key": key, "value": value},
             )
 
         self.db.write(work)

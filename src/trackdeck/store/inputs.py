@@ -11,7 +11,7 @@ from trackdeck.entities import DatasetInput, ModelInput, ModelOutput
 from trackdeck.errors import InvalidParameterValue
 from trackdeck.store.database import Database
 from trackdeck.store.runs import active_run_row
-from trackdeck.store.sql import dialect_insert
+from trackdeck.store.sql import dialect_insert, upsert
 from trackdeck.store.tables import datasets, input_tags, run_inputs, run_models
 from trackdeck.store.validation import (
     MAX_DATASET_DIGEST_LENGTH,
@@ -123,12 +123,8 @@ def _link_dataset(conn: Connection, run_id: str, experiment_id: int, item: Datas
 def _link_models(
     conn: Connection, run_id: str, direction: str, models: list[tuple[str, int]]
 ) -> None:
-    stmt = dialect_insert(conn, run_models)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["run_uuid", "model_id", "direction"], set_={"step": stmt.excluded.step}
-    )
     conn.execute(
-        stmt,
+        upsert(conn, run_models, "step"),
         [
             {"run_uuid": run_id, "model_id": model_id, "direction": direction, "step": step}
             for model_id, step in dict(models).items()

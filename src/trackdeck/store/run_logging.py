@@ -7,6 +7,8 @@ either every point of it is stored or none is.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
 from sqlalchemy import Connection, select, tuple_, update
 
@@ -14,7 +16,7 @@ from trackdeck.entities import KeyValue, Metric
 from trackdeck.errors import InvalidParameterValue, ResourceDoesNotExist
 from trackdeck.store.database import Database
 from trackdeck.store.runs import RUN_NAME_TAG, active_run_row, upsert_tags
-from trackdeck.store.sql import dialect_insert
+from trackdeck.store.sql import insert_for, insert_ignore
 from trackdeck.store.tables import latest_metrics, metrics, params, runs, tags
 from trackdeck.store.validation import (
     stored_metric_value,
@@ -86,7 +88,7 @@ def _insert_params(conn: Connection, run_id: str, params_in: Sequence[KeyValue])
     """
     wanted = {p.key: p.value for p in params_in}
     conn.execute(
-        dialect_insert(conn, params).on_conflict_do_nothing(),
+        insert_ignore(conn, params),
         [{"run_uuid": run_id, "key": k, "value": v} for k, v in wanted.items()],
     )
     stored = conn.execute(
@@ -132,7 +134,7 @@ def _insert_metrics(conn: Connection, run_id: str, metrics_in: Sequence[Metric])
         best = newest.get(metric.key)
         if best is None or _order(row) > _order(best):
             newest[metric.key] = row
-    conn.execute(dialect_insert(conn, metrics).on_conflict_do_nothing(), rows)
+    conn.execute(insert_ignore(conn, metrics), rows)
     _update_latest(conn, list(newest.values()))
 
 
@@ -140,23 +142,22 @@ def _order(row: dict[str, object]) -> tuple:  # type: ignore[type-arg]
     return (row["step"], row["timestamp"], row["value"])
 
 
-def _update_latest(conn: Connection, rows: list[dict[str, object]]) -> None:
+@cache
+def _latest_upsert(dialect: str) -> Any:
     """Keep, per key, the point with the largest (step, timestamp, value)."""
-    stmt = dialect_insert(conn, latest_metrics)
-    current = latest_metrics.c
-    stmt = stmt.on_conflict_do_update(
+    statement = insert_for(dialect)(latest_metrics)
+    new, current = statement.excluded, latest_metrics.c
+    return statement.on_conflict_do_update(
         index_elements=["run_uuid", "key"],
-        set_={
-            "value": stmt.excluded.value,
-            "is_nan": stmt.excluded.is_nan,
-            "timestamp": stmt.excluded.timestamp,
-            "step": stmt.excluded.step,
-        },
-        where=tuple_(stmt.excluded.step, stmt.excluded.timestamp, stmt.excluded.value)
+        set_={name: new[name] for name in ("value", "is_nan", "timestamp", "step")},
+        where=tuple_(new.step, new.timestamp, new.value)
         > tuple_(current.step, current.timestamp, current.value),
     )
+
+
+def _update_latest(conn: Connection, rows: list[dict[str, object]]) -> None:
     conn.execute(
-        stmt,
+        _latest_upsert(conn.dialect.name),
         [
             {k: row[k] for k in ("run_uuid", "key", "value", "is_nan", "timestamp", "step")}
             for row in rows

@@ -25,7 +25,7 @@ from trackdeck.errors import InvalidParameterValue, ResourceDoesNotExist
 from trackdeck.store.database import Database
 from trackdeck.store.experiments import ACTIVE, DELETED, require_active_experiment
 from trackdeck.store.names import generate_run_name
-from trackdeck.store.sql import chunks, dialect_insert, now_ms
+from trackdeck.store.sql import chunks, now_ms, upsert
 from trackdeck.store.tables import (
     datasets,
     experiments,
@@ -181,11 +181,10 @@ class RunStore:
 
 
 def upsert_tags(conn: Connection, run_id: str, values: dict[str, str]) -> None:
-    stmt = dialect_insert(conn, tags)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["run_uuid", "key"], set_={"value": stmt.excluded.value}
+    conn.execute(
+        upsert(conn, tags, "value"),
+        [{"run_uuid": run_id, "key": k, "value": v} for k, v in values.items()],
     )
-    conn.execute(stmt, [{"run_uuid": run_id, "key": k, "value": v} for k, v in values.items()])
 
 
 def run_info(row: Row) -> RunInfo:

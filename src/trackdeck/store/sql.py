@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Executable, Table
@@ -19,11 +20,39 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def insert_for(dialect: str) -> Any:
+    """The INSERT construct of `dialect`, the one that supports ON CONFLICT."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
 def dialect_insert(connection: Connection, table: Table) -> Any:
-    """An INSERT that supports ON CONFLICT on both SQLite and PostgreSQL."""
-    if connection.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+    return insert_for(connection.dialect.name)(table)
+
+
+# Hot-path statements are built once per dialect: building and cache-keying an
+# ON CONFLICT statement on every call costs more than executing it.
+@cache
+def _insert_ignore(dialect: str, table: Table) -> Any:
+    return insert_for(dialect)(table).on_conflict_do_nothing()
+
+
+@cache
+def _upsert(dialect: str, table: Table, update: tuple[str, ...]) -> Any:
+    statement = insert_for(dialect)(table)
+    return statement.on_conflict_do_update(
+        index_elements=[column.name for column in table.primary_key],
+        set_={name: statement.excluded[name] for name in update},
+    )
+
+
+def insert_ignore(connection: Connection, table: Table) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING; run it with a list of rows."""
+    return _insert_ignore(connection.dialect.name, table)
+
+
+def upsert(connection: Connection, table: Table, *update: str) -> Any:
+    """INSERT ... ON CONFLICT (primary key) DO UPDATE SET `update` columns."""
+    return _upsert(connection.dialect.name, table, update)
 
 
 def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
