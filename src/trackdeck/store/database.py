@@ -3,12 +3,11 @@
 Every query function takes a SQLAlchemy `Connection` and runs inside one of these.
 
 SQLite allows one writer at a time. Instead of letting request threads fight for the file
-lock ("database is locked"), all writes go to one writer thread that owns the only write
-connection. It takes every write waiting in its queue, runs each in its own SAVEPOINT (so
-one failing request does not undo the others), and commits them together: concurrent
-loggers share one fsync. The caller waits until its write is committed, so an answered
-request is durable. Reads use a pool of separate connections, which WAL mode lets run
-beside the writer.
+lock ("database is locked"), writes queue up and one thread at a time commits every write
+waiting in the queue, each in its own SAVEPOINT (so one failing request does not undo the
+others): concurrent loggers share one commit. The caller returns once its write is
+committed, so an answered request is durable. Reads use a pool of separate connections,
+which WAL mode lets run beside the writer.
 
 PostgreSQL handles concurrency itself: a write is a plain transaction on a pooled
 connection, so several server processes can share one database.
@@ -17,8 +16,8 @@ connection, so several server processes can share one database.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -86,47 +85,57 @@ class _WriteRequest:
         self.future: Future[Any] = Future()
 
 
-class _SqliteWriter:
-    """The single writer thread of an SQLite store, committing queued writes in groups."""
+def _as_store_error(exc: BaseException) -> BaseException:
+    """What the caller of a failed write sees: its own error, or a retryable 503."""
+    if isinstance(exc, TrackdeckError):
+        return exc
+    log.error("SQLite write failed", exc_info=exc)
+    if isinstance(exc, OperationalError):
+        return TemporarilyUnavailable(f"The store could not commit: {exc.orig}")
+    return exc
+
+
+class _GroupCommitter:
+    """Serialises an SQLite store's writes and commits the ones that queue up together.
+
+    Each writing thread queues its work, then takes the commit lock. Whoever holds it
+    commits everything queued so far, its own work and that of the threads waiting behind
+    it; those find their work done when their turn comes. There is no writer thread to hand
+    work to, so an uncontended write runs on the caller's thread at no extra cost.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._queue: queue.SimpleQueue[_WriteRequest | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="sqlite-writer", daemon=True)
-        self._thread.start()
+        self._pending: deque[_WriteRequest] = deque()
+        self._pending_lock = threading.Lock()
+        self._commit_lock = threading.Lock()
 
     def submit(self, work: Work[T]) -> T:
         request = _WriteRequest(work)
-        self._queue.put(request)
+        with self._pending_lock:
+            self._pending.append(request)
+        with self._commit_lock:
+            while not request.future.done():
+                with self._pending_lock:
+                    count = min(len(self._pending), _MAX_WRITES_PER_COMMIT)
+                    batch = [self._pending.popleft() for _ in range(count)]
+                with self._engine.connect() as connection:
+                    self._commit(connection, batch)
         return request.future.result()
 
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        with self._engine.connect() as connection:
-            while True:
-                first = self._queue.get()
-                if first is None:
-                    return
-                batch = [first]
-                while len(batch) < _MAX_WRITES_PER_COMMIT:
-                    try:
-                        nxt = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if nxt is None:
-                        self._commit(connection, batch)
-                        return
-                    batch.append(nxt)
-                self._commit(connection, batch)
-
-    def _commit(self, connection: Connection, batch: list[_WriteRequest]) -> None:
-        if len(batch) == 1:
-            self._commit_alone(connection, batch[0])
+    @staticmethod
+    def _commit(connection: Connection, batch: list[_WriteRequest]) -> None:
+        if len(batch) == 1:  # a lone write needs no savepoint
+            request = batch[0]
+            try:
+                with connection.begin():
+                    value = request.work(connection)
+            except BaseException as exc:
+                request.future.set_exception(_as_store_error(exc))
+            else:
+                request.future.set_result(value)
             return
-        results: list[tuple[_WriteRequest, Any, BaseException | None]] = []
+        outcomes: list[tuple[_WriteRequest, Any, BaseException | None]] = []
         try:
             with connection.begin():
                 for request in batch:
@@ -135,39 +144,20 @@ class _SqliteWriter:
                         value = request.work(connection)
                     except BaseException as exc:  # the request's own failure
                         savepoint.rollback()
-                        results.append((request, None, exc))
+                        outcomes.append((request, None, _as_store_error(exc)))
                     else:
                         savepoint.commit()
-                        results.append((request, value, None))
+                        outcomes.append((request, value, None))
         except BaseException as exc:  # the commit failed: nothing of the batch is stored
-            log.exception("SQLite commit failed")
-            error = TemporarilyUnavailable(f"The store could not commit: {exc}")
+            error = _as_store_error(exc)
             for request in batch:
                 request.future.set_exception(error)
             return
-        for request, value, error in results:
+        for request, value, error in outcomes:
             if error is None:
                 request.future.set_result(value)
             else:
                 request.future.set_exception(error)
-
-    def _commit_alone(self, connection: Connection, request: _WriteRequest) -> None:
-        """A lone write needs no savepoint: its failure rolls back only itself."""
-        try:
-            with connection.begin():
-                value = request.work(connection)
-        except TrackdeckError as exc:
-            request.future.set_exception(exc)
-        except OperationalError as exc:
-            log.exception("SQLite write failed")
-            request.future.set_exception(
-                TemporarilyUnavailable(f"The store could not commit: {exc}")
-            )
-        except BaseException as exc:
-            log.exception("SQLite write failed")
-            request.future.set_exception(exc)
-        else:
-            request.future.set_result(value)
 
 
 class Database:
@@ -177,7 +167,7 @@ class Database:
         self.uri = uri
         self.engine = create_store_engine(uri)
         self.dialect = self.engine.dialect.name
-        self._writer = _SqliteWriter(self.engine) if self.dialect == "sqlite" else None
+        self._writer = _GroupCommitter(self.engine) if self.dialect == "sqlite" else None
 
     def read(self, work: Work[T]) -> T:
         with self.engine.connect() as connection:
@@ -194,8 +184,6 @@ class Database:
             raise TemporarilyUnavailable(f"The store is unavailable: {exc.orig}") from exc
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
         self.engine.dispose()
 
 

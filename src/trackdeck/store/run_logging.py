@@ -16,12 +16,12 @@ from trackdeck.entities import KeyValue, Metric
 from trackdeck.errors import InvalidParameterValue, ResourceDoesNotExist
 from trackdeck.store.database import Database
 from trackdeck.store.runs import RUN_NAME_TAG, active_run_row, upsert_tags
-from trackdeck.store.sql import insert_for, insert_ignore
+from trackdeck.store.sql import execute_many, insert_for, insert_ignore
 from trackdeck.store.tables import latest_metrics, metrics, params, runs, tags
 from trackdeck.store.validation import (
     stored_metric_value,
     validate_batch_sizes,
-    validate_metric,
+    validate_metrics,
     validate_param,
     validate_run_tag,
     validate_unique_keys,
@@ -45,8 +45,7 @@ class RunLoggingStore:
             validate_param(param.key, param.value)
         for tag in tags_in:
             validate_run_tag(tag.key, tag.value)
-        for metric in metrics_in:
-            validate_metric(metric.key, metric.value, metric.timestamp, metric.step)
+        validate_metrics(metrics_in)
 
         def work(conn: Connection) -> None:
             active_run_row(conn, run_id)
@@ -134,7 +133,7 @@ def _insert_metrics(conn: Connection, run_id: str, metrics_in: Sequence[Metric])
         best = newest.get(metric.key)
         if best is None or _order(row) > _order(best):
             newest[metric.key] = row
-    conn.execute(insert_ignore(conn, metrics), rows)
+    execute_many(conn, insert_ignore(conn, metrics), rows)
     _update_latest(conn, list(newest.values()))
 
 
@@ -156,7 +155,8 @@ def _latest_upsert(dialect: str) -> Any:
 
 
 def _update_latest(conn: Connection, rows: list[dict[str, object]]) -> None:
-    conn.execute(
+    execute_many(
+        conn,
         _latest_upsert(conn.dialect.name),
         [
             {k: row[k] for k in ("run_uuid", "key", "value", "is_nan", "timestamp", "step")}

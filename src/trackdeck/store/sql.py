@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from functools import cache
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Executable, Table
@@ -75,5 +76,28 @@ def fetch_raw(connection: Connection, query: Executable) -> list[tuple[Any, ...]
     try:
         cursor.execute(compiled.string, parameters)
         return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def execute_many(connection: Connection, statement: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Run an INSERT for many rows through the DBAPI's executemany directly.
+
+    SQLAlchemy processes each row's parameters in Python (about 13 us a row); for the
+    thousand points of a metric batch that costs more than SQLite takes to store them.
+    The statement is compiled once for the rows' keys, which must be the same in every row.
+    """
+    if not rows:
+        return
+    keys = list(rows[0])
+    compiled = statement.compile(dialect=connection.dialect, column_keys=keys)
+    if compiled.positional:
+        row_values = itemgetter(*(compiled.positiontup or ()))
+        parameters: Any = list(map(row_values, rows))
+    else:
+        parameters = rows
+    cursor = connection.connection.cursor()
+    try:
+        cursor.executemany(compiled.string, parameters)
     finally:
         cursor.close()

@@ -11,6 +11,7 @@ import posixpath
 import re
 from collections.abc import Iterable
 
+from trackdeck.entities import Metric
 from trackdeck.errors import InvalidParameterValue
 
 MAX_KEY_LENGTH = 250
@@ -83,18 +84,26 @@ def validate_experiment_tag(key: str, value: str) -> None:
     validate_value_length(value, MAX_EXPERIMENT_TAG_VALUE_LENGTH, "experiment tag", key)
 
 
-def validate_metric(key: str, value: float, timestamp: int, step: int) -> None:
-    validate_key(key, "metric")
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidParameterValue(
-            f"Got invalid value {value!r} for metric '{key}'. Please specify a number."
-        )
-    if timestamp < 0:
-        raise InvalidParameterValue(
-            f"Got invalid timestamp {timestamp} for metric '{key}': it must be >= 0."
-        )
-    if not -(2**63) <= step < 2**63 or not timestamp < 2**63:
-        raise InvalidParameterValue(f"Step or timestamp of metric '{key}' is out of int64 range.")
+def validate_metrics(metrics: Iterable[Metric]) -> None:
+    """Values are numbers, timestamps non-negative int64, steps int64; each distinct key
+    is checked once, since a batch usually repeats a few keys many times."""
+    keys = set()
+    for metric in metrics:
+        keys.add(metric.key)
+        value, timestamp, step = metric.value, metric.timestamp, metric.step
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidParameterValue(
+                f"Got invalid value {value!r} for metric '{metric.key}'. Please specify a number."
+            )
+        if not 0 <= timestamp < 2**63:
+            raise InvalidParameterValue(
+                f"Got invalid timestamp {timestamp} for metric '{metric.key}': "
+                "it must be a non-negative int64."
+            )
+        if not -(2**63) <= step < 2**63:
+            raise InvalidParameterValue(f"Step {step} of metric '{metric.key}' is not an int64.")
+    for key in keys:
+        validate_key(key, "metric")
 
 
 def stored_metric_value(value: float) -> tuple[float, bool]:
