@@ -109,3 +109,63 @@ class Page(msgspec.Struct, Generic[T]):
 
     items: list[T]
     next_page_token: str | None = None
+
+
+class RegisteredModelAlias(Record):
+    alias: str
+    version: str
+
+
+class ModelVersion(Record):
+    name: str
+    version: str
+    creation_timestamp: int
+    last_updated_timestamp: int
+    current_stage: str
+    source: str
+    status: str
+    user_id: str | None = None
+    description: str | None = None
+    run_id: str | None = None
+    run_link: str | None = None
+    status_message: str | None = None
+    model_id: str | None = None
+    tags: list[KeyValue] = []
+    aliases: list[str] = []
+
+
+class RegisteredModel(Record):
+    name: str
+    creation_timestamp: int
+    last_updated_timestamp: int
+    user_id: str | None = None
+    description: str | None = None
+    latest_versions: list[ModelVersion] = []
+    tags: list[KeyValue] = []
+    aliases: list[RegisteredModelAlias] = []
+
+
+class LoggedModelInfo(Record):
+    model_id: str
+    experiment_id: str
+    name: str
+    artifact_uri: str
+    status: str
+    creation_timestamp_ms: int
+    last_updated_timestamp_ms: int
+    model_type: str | None = None
+    source_run_id: str | None = None
+    status_message: str | None = None
+    tags: list[KeyValue] = []
+
+
+class LoggedModelData(Record):
+    params: list[KeyValue] = []
+    metrics: list[Metric] = []
+
+
+class LoggedModel(Record):
+    """An MLflow 3 logged model (`mlflow.<flavor>.log_model`): its info, params and metrics."""
+
+    info: LoggedModelInfo
+    data: LoggedModelData = msgspec.field(default_factory=LoggedModelData)

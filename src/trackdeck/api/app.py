@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from trackdeck.api import experiments, meta, metrics, runs
+from trackdeck.api import experiments, meta, metrics, registry, runs
 from trackdeck.api.protocol import Rpc, endpoint, error_response
 from trackdeck.config import ServerConfig
 from trackdeck.errors import TrackdeckError
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 # The Python client calls /api/2.0/mlflow; browsers and the official UI use /ajax-api.
 MLFLOW_PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
-TRACKING_RPCS: list[Rpc] = [*experiments.RPCS, *runs.RPCS, *metrics.RPCS]
+TRACKING_RPCS: list[Rpc] = [*experiments.RPCS, *runs.RPCS, *metrics.RPCS, *registry.RPCS]
 
 
 def rpc_routes(rpcs: list[Rpc], context: object) -> list[BaseRoute]:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -183,4 +184,75 @@ run_models = Table(
     Column("model_id", String(64), primary_key=True),
     Column("direction", String(8), primary_key=True),
     Column("step", BigInteger, nullable=False, default=0),
+)
+
+
+# The model registry. Versions, tags and aliases follow a renamed model by ON UPDATE CASCADE.
+registered_models = Table(
+    "registered_models",
+    metadata,
+    Column("name", String(256), primary_key=True),
+    Column("creation_timestamp", BigInteger, nullable=False),
+    Column("last_updated_timestamp", BigInteger, nullable=False),
+    Column("description", String(5000)),
+    Column("user_id", String(256)),
+)
+
+
+def _model_name_fk() -> ForeignKey:
+    return ForeignKey("registered_models.name", onupdate="CASCADE", ondelete="CASCADE")
+
+
+registered_model_tags = Table(
+    "registered_model_tags",
+    metadata,
+    Column("name", String(256), _model_name_fk(), primary_key=True),
+    Column("key", KEY, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("name", String(256), _model_name_fk(), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("creation_timestamp", BigInteger, nullable=False),
+    Column("last_updated_timestamp", BigInteger, nullable=False),
+    Column("description", String(5000)),
+    Column("user_id", String(256)),
+    Column("current_stage", String(20), nullable=False),
+    Column("source", String(2048), nullable=False),
+    # Where the version's files are: what get-download-uri answers.
+    Column("storage_location", String(2048), nullable=False),
+    Column("run_id", String(32)),
+    Column("run_link", String(500)),
+    Column("status", String(20), nullable=False),
+    Column("status_message", String(500)),
+    Column("model_id", String(64)),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Index("ix_model_versions_run_id", "run_id"),
+    Index("ix_model_versions_model_id", "model_id"),
+)
+
+model_version_tags = Table(
+    "model_version_tags",
+    metadata,
+    Column("name", String(256), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("key", KEY, primary_key=True),
+    Column("value", Text, nullable=False),
+    ForeignKeyConstraint(
+        ["name", "version"],
+        ["model_versions.name", "model_versions.version"],
+        onupdate="CASCADE",
+        ondelete="CASCADE",
+    ),
+)
+
+registered_model_aliases = Table(
+    "registered_model_aliases",
+    metadata,
+    Column("name", String(256), _model_name_fk(), primary_key=True),
+    Column("alias", String(255), primary_key=True),
+    Column("version", Integer, nullable=False),
 )

@@ -11,6 +11,9 @@ from trackdeck.store.experiments import ExperimentStore
 from trackdeck.store.inputs import InputStore
 from trackdeck.store.metric_history import MetricHistoryStore
 from trackdeck.store.migrate import upgrade
+from trackdeck.store.model_sources import database_resolvers
+from trackdeck.store.model_versions import ModelVersionStore
+from trackdeck.store.registered_models import RegisteredModelStore
 from trackdeck.store.run_logging import RunLoggingStore
 from trackdeck.store.run_search import RunSearchStore
 from trackdeck.store.runs import RunStore
@@ -31,6 +34,8 @@ class TrackingStore:
         self.metric_history = MetricHistoryStore(self.db)
         self.inputs = InputStore(self.db)
         self.run_search = RunSearchStore(self.db)
+        self.registered_models = RegisteredModelStore(self.db)
+        self.model_versions = ModelVersionStore(self.db, database_resolvers(self.db))
         self.experiments.ensure_default()
 
     def close(self) -> None:
