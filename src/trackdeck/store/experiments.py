@@ -328,9 +328,22 @@ def _require_active(conn: Connection, experiment_id: int) -> None:
         )
 
 
-def require_active_experiment(conn: Connection, experiment_id: int) -> None:
-    """Raise unless the experiment exists and is active (runs are only created in those)."""
-    _require_active(conn, experiment_id)
+def require_active_experiment(conn: Connection, experiment_id: int) -> str:
+    """The experiment's artifact location; raises unless it exists and is active (runs and
+    models are only created in active experiments)."""
+    row = conn.execute(
+        select(experiments.c.lifecycle_stage, experiments.c.artifact_location).where(
+            experiments.c.experiment_id == experiment_id
+        )
+    ).first()
+    if row is None:
+        raise ResourceDoesNotExist(f"No Experiment with id={experiment_id} exists")
+    if row.lifecycle_stage != ACTIVE:
+        raise InvalidParameterValue(
+            f"The experiment {experiment_id} must be in the 'active' state. "
+            f"Current state is {row.lifecycle_stage}."
+        )
+    return row.artifact_location
 
 
 def _load_one(conn: Connection, condition, label: object) -> Experiment:  # type: ignore[no-untyped-def]

@@ -28,7 +28,6 @@ from trackdeck.store.names import generate_run_name
 from trackdeck.store.sql import chunks, now_ms, upsert
 from trackdeck.store.tables import (
     datasets,
-    experiments,
     input_tags,
     latest_metrics,
     params,
@@ -106,28 +105,38 @@ class RunStore:
         run_id = uuid.uuid4().hex
 
         def work(conn: Connection) -> Run:
-            require_active_experiment(conn, eid)
-            location = conn.execute(
-                select(experiments.c.artifact_location).where(experiments.c.experiment_id == eid)
-            ).scalar_one()
+            location = require_active_experiment(conn, eid)
+            info = RunInfo(
+                run_id=run_id,
+                run_uuid=run_id,
+                run_name=name,
+                experiment_id=str(eid),
+                user_id=user_id or "",
+                status="RUNNING",
+                start_time=start_time or 0,
+                artifact_uri=f"{location.rstrip('/')}/{run_id}/artifacts",
+                lifecycle_stage=ACTIVE,
+            )
             conn.execute(
-                runs.insert().values(
-                    run_uuid=run_id,
-                    experiment_id=eid,
-                    name=name,
-                    user_id=user_id or "",
-                    status="RUNNING",
-                    start_time=start_time or 0,
-                    end_time=None,
-                    lifecycle_stage=ACTIVE,
-                    artifact_uri=f"{location.rstrip('/')}/{run_id}/artifacts",
-                )
+                runs.insert(),
+                {
+                    "run_uuid": run_id,
+                    "experiment_id": eid,
+                    "name": name,
+                    "user_id": info.user_id,
+                    "status": info.status,
+                    "start_time": info.start_time,
+                    "lifecycle_stage": ACTIVE,
+                    "artifact_uri": info.artifact_uri,
+                },
             )
             conn.execute(
                 tags.insert(),
                 [{"run_uuid": run_id, "key": k, "value": v} for k, v in tag_map.items()],
             )
-            return load_runs(conn, [run_row(conn, run_id)])[0]
+            # A new run has only these tags: no need to read it back.
+            tag_list = [KeyValue(key=k, value=v) for k, v in tag_map.items()]
+            return Run(info=info, data=RunData(tags=tag_list))
 
         return self.db.write(work)
 
