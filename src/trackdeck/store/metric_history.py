@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Connection, select, tuple_
 
@@ -13,12 +14,21 @@ from trackdeck.store.database import Database
 from trackdeck.store.paging import decode_token, encode_token
 from trackdeck.store.runs import run_row
 from trackdeck.store.sql import chunks, fetch_raw
-from trackdeck.store.tables import metrics
+from trackdeck.store.tables import latest_metrics, metrics
 
 MAX_BULK_RUNS = 100
 MAX_POINTS_PER_RUN = 2500
 
 _ORDER = (metrics.c.timestamp, metrics.c.step, metrics.c.value, metrics.c.is_nan)
+
+
+def _series(run_id: str, key: str) -> Any:
+    """The id of the run's series for `key`, as an uncorrelated scalar subquery."""
+    return (
+        select(latest_metrics.c.series_id)
+        .where(latest_metrics.c.run_uuid == run_id, latest_metrics.c.key == key)
+        .scalar_subquery()
+    )
 
 
 def _metric(key: str, timestamp: int, step: int, value: float, is_nan: bool) -> Metric:
@@ -42,7 +52,7 @@ class MetricHistoryStore:
         after = _decode_cursor(page_token)
         query = (
             select(*_ORDER)
-            .where(metrics.c.run_uuid == run_id, metrics.c.key == key)
+            .where(metrics.c.series_id == _series(run_id, key))
             .order_by(*_ORDER)
         )
         if after is not None:
@@ -114,7 +124,7 @@ def _sampled(
     start_step: int | None,
     end_step: int | None,
 ) -> list[Metric]:
-    where = [metrics.c.run_uuid == run_id, metrics.c.key == key]
+    where = [metrics.c.series_id == _series(run_id, key)]
     if start_step is not None:
         where += [metrics.c.step >= start_step, metrics.c.step <= end_step]
     distinct_steps = select(metrics.c.step).where(*where).distinct().order_by(metrics.c.step)

@@ -16,7 +16,7 @@ from trackdeck.entities import KeyValue, Metric
 from trackdeck.errors import InvalidParameterValue, ResourceDoesNotExist
 from trackdeck.store.database import Database
 from trackdeck.store.runs import RUN_NAME_TAG, active_run_row, upsert_tags
-from trackdeck.store.sql import execute_many, insert_for, insert_ignore
+from trackdeck.store.sql import execute_many, insert_for, insert_ignore, upsert
 from trackdeck.store.tables import latest_metrics, metrics, params, runs, tags
 from trackdeck.store.validation import (
     stored_metric_value,
@@ -114,12 +114,11 @@ def _upsert_tags(conn: Connection, run_id: str, tags_in: Sequence[KeyValue]) -> 
 
 
 def _insert_metrics(conn: Connection, run_id: str, metrics_in: Sequence[Metric]) -> None:
-    rows = []
-    newest: dict[str, dict[str, object]] = {}
+    points = []
+    newest: dict[str, dict[str, Any]] = {}
     for metric in metrics_in:
         value, is_nan = stored_metric_value(metric.value)
-        row = {
-            "run_uuid": run_id,
+        point = {
             "key": metric.key,
             "timestamp": metric.timestamp,
             "step": metric.step,
@@ -129,16 +128,22 @@ def _insert_metrics(conn: Connection, run_id: str, metrics_in: Sequence[Metric])
             "dataset_name": metric.dataset_name,
             "dataset_digest": metric.dataset_digest,
         }
-        rows.append(row)
+        points.append(point)
         best = newest.get(metric.key)
-        if best is None or _order(row) > _order(best):
-            newest[metric.key] = row
-    execute_many(conn, insert_ignore(conn, metrics), rows)
-    _update_latest(conn, list(newest.values()))
+        if best is None or _order(point) > _order(best):
+            newest[metric.key] = point
+    series = _update_latest(conn, run_id, list(newest.values()))
+    for point in points:
+        point["series_id"] = series[point.pop("key")]
+    plain = [point for point in points if point["model_id"] is None]
+    execute_many(conn, insert_ignore(conn, metrics), plain)
+    # log_model re-sends the run's points with the new model's id: a stored point gains it.
+    for_models = [point for point in points if point["model_id"] is not None]
+    execute_many(conn, upsert(conn, metrics, "model_id"), for_models)
 
 
-def _order(row: dict[str, object]) -> tuple:  # type: ignore[type-arg]
-    return (row["step"], row["timestamp"], row["value"])
+def _order(point: dict[str, Any]) -> tuple[int, int, float]:
+    return (point["step"], point["timestamp"], point["value"])
 
 
 @cache
@@ -154,12 +159,20 @@ def _latest_upsert(dialect: str) -> Any:
     )
 
 
-def _update_latest(conn: Connection, rows: list[dict[str, object]]) -> None:
+def _update_latest(conn: Connection, run_id: str, newest: list[dict[str, Any]]) -> dict[str, int]:
+    """Create or advance each key's series row; the series ids of the keys."""
     execute_many(
         conn,
         _latest_upsert(conn.dialect.name),
-        [
-            {k: row[k] for k in ("run_uuid", "key", "value", "is_nan", "timestamp", "step")}
-            for row in rows
-        ],
+        [{"run_uuid": run_id, **{k: point[k] for k in _LATEST_COLUMNS}} for point in newest],
     )
+    rows = conn.execute(
+        select(latest_metrics.c.key, latest_metrics.c.series_id).where(
+            latest_metrics.c.run_uuid == run_id,
+            latest_metrics.c.key.in_([point["key"] for point in newest]),
+        )
+    )
+    return dict(rows.all())
+
+
+_LATEST_COLUMNS = ("key", "value", "is_nan", "timestamp", "step")

@@ -92,6 +92,7 @@ def upgrade() -> None:
 
     op.create_table(
         "latest_metrics",
+        sa.Column("series_id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("run_uuid", sa.String(length=32), nullable=False),
         sa.Column("key", sa.String(length=250), nullable=False),
         sa.Column("value", sa.Float(precision=53), nullable=False),
@@ -104,16 +105,15 @@ def upgrade() -> None:
             name=op.f("fk_latest_metrics_run_uuid_runs"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("run_uuid", "key", name=op.f("pk_latest_metrics")),
-        sqlite_with_rowid=False,
+        sa.PrimaryKeyConstraint("series_id", name=op.f("pk_latest_metrics")),
+        sa.UniqueConstraint("run_uuid", "key", name=op.f("uq_latest_metrics_run_uuid_key")),
     )
     with op.batch_alter_table("latest_metrics", schema=None) as batch_op:
         batch_op.create_index("ix_latest_metrics_key_value", ["key", "value"], unique=False)
 
     op.create_table(
         "metrics",
-        sa.Column("run_uuid", sa.String(length=32), nullable=False),
-        sa.Column("key", sa.String(length=250), nullable=False),
+        sa.Column("series_id", sa.Integer(), nullable=False),
         sa.Column("timestamp", sa.BigInteger(), nullable=False),
         sa.Column("step", sa.BigInteger(), nullable=False),
         sa.Column("value", sa.Float(precision=53), nullable=False),
@@ -122,18 +122,18 @@ def upgrade() -> None:
         sa.Column("dataset_name", sa.String(length=500), nullable=True),
         sa.Column("dataset_digest", sa.String(length=36), nullable=True),
         sa.ForeignKeyConstraint(
-            ["run_uuid"],
-            ["runs.run_uuid"],
-            name=op.f("fk_metrics_run_uuid_runs"),
+            ["series_id"],
+            ["latest_metrics.series_id"],
+            name=op.f("fk_metrics_series_id_latest_metrics"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint(
-            "run_uuid", "key", "timestamp", "step", "value", "is_nan", name=op.f("pk_metrics")
+            "series_id", "timestamp", "step", "value", "is_nan", name=op.f("pk_metrics")
         ),
         sqlite_with_rowid=False,
     )
     with op.batch_alter_table("metrics", schema=None) as batch_op:
-        batch_op.create_index("ix_metrics_run_key_step", ["run_uuid", "key", "step"], unique=False)
+        batch_op.create_index("ix_metrics_series_step", ["series_id", "step"], unique=False)
 
     op.create_table(
         "params",
@@ -220,7 +220,7 @@ def downgrade() -> None:
     op.drop_table("run_inputs")
     op.drop_table("params")
     with op.batch_alter_table("metrics", schema=None) as batch_op:
-        batch_op.drop_index("ix_metrics_run_key_step")
+        batch_op.drop_index("ix_metrics_series_step")
 
     op.drop_table("metrics")
     with op.batch_alter_table("latest_metrics", schema=None) as batch_op:
