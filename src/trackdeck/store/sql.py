@@ -8,8 +8,9 @@ from functools import cache
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Executable, Table
+from sqlalchemy import Connection, Dialect, Executable, Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine.interfaces import Compiled
 
 T = TypeVar("T")
 
@@ -80,6 +81,12 @@ def fetch_raw(connection: Connection, query: Executable) -> list[tuple[Any, ...]
         cursor.close()
 
 
+@cache
+def _compiled(statement: Any, dialect: Dialect, keys: tuple[str, ...]) -> Compiled:
+    """Compiling costs more than running a one-row insert: do it once per statement."""
+    return statement.compile(dialect=dialect, column_keys=list(keys))
+
+
 def execute_many(connection: Connection, statement: Any, rows: Sequence[dict[str, Any]]) -> None:
     """Run an INSERT for many rows through the DBAPI's executemany directly.
 
@@ -89,8 +96,7 @@ def execute_many(connection: Connection, statement: Any, rows: Sequence[dict[str
     """
     if not rows:
         return
-    keys = list(rows[0])
-    compiled = statement.compile(dialect=connection.dialect, column_keys=keys)
+    compiled = _compiled(statement, connection.dialect, tuple(rows[0]))
     if compiled.positional:
         row_values = itemgetter(*(compiled.positiontup or ()))
         parameters: Any = list(map(row_values, rows))
