@@ -14,8 +14,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The studio on http://$(HOST):$(PORT) with one tracking server, `default`, started; data
+# under ./trackdeck-data/studio/. (`trackdeck server` still runs one server on its own.)
 run: $(STAMP)
-	$(BIN)/trackdeck server --host $(HOST) --port $(PORT)
+	$(BIN)/trackdeck studio --host $(HOST) --port $(PORT) --data-dir trackdeck-data/studio --default-server default
 
 # PostgreSQL on 127.0.0.1:5432 is part of this machine; start it if it is down.
 services:

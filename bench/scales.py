@@ -28,6 +28,8 @@ class Scale:
     """Times each timed search is repeated; the median is reported."""
     history_points: int
     """Points of the one metric read back by the history workload."""
+    large_artifact_mib: int
+    """Size of the large file the artifact workload uploads and downloads (MiB)."""
     timeout_s: float
     """Limit for one ordinary workload."""
     populate_timeout_s: float
@@ -46,6 +48,7 @@ SCALES: dict[str, Scale] = {
         search_page=100,
         search_repeats=5,
         history_points=100_000,
+        large_artifact_mib=256,
         timeout_s=300,
         populate_timeout_s=900,
     ),
@@ -60,6 +63,7 @@ SCALES: dict[str, Scale] = {
         search_page=1_000,
         search_repeats=5,
         history_points=1_000_000,
+        large_artifact_mib=1024,
         timeout_s=900,
         populate_timeout_s=3_600,
     ),

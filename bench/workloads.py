@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from bench import populate, reads, warmup, writes
+from bench import artifacts, populate, reads, warmup, writes
 from bench.context import Context
 from bench.deadline import Deadline
 from bench.measure import Measurement
@@ -73,6 +73,16 @@ WORKLOADS: tuple[Workload, ...] = (
     ), populates=True),
     Workload("metric_history", reads.metric_history, (
         Row("metric_history", "get_history: {history_points} points, 25k/page (s)"),
+    )),
+    Workload("artifact_small", artifacts.small_file, (
+        Row("artifact_small_upload", "artifact upload: 50 MiB file, streamed (MiB/s)"),
+        Row("artifact_small_download", "artifact download: 50 MiB file, streamed (MiB/s)"),
+    )),
+    Workload("artifact_large", artifacts.large_file, (
+        Row("artifact_large_upload",
+            "artifact upload: {large_artifact_mib} MiB file, streamed (MiB/s)"),
+        Row("artifact_large_download",
+            "artifact download: {large_artifact_mib} MiB file, streamed (MiB/s)"),
     )),
 )  # fmt: skip
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 import psycopg
 import pytest
 
-from tests.servers import LiveServer, start_server
+from tests.servers import LiveServer, S3Endpoint, start_s3, start_server
 
 PG_ADMIN_URL = os.environ.get(
     "TRACKDECK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -80,3 +80,11 @@ def tracking_uri(live_server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> It
     while mlflow.active_run() is not None:
         mlflow.end_run()
     mlflow.set_tracking_uri(None)
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[S3Endpoint]:
+    """moto's standalone S3 server on a free port, for the whole session."""
+    endpoint = start_s3()
+    yield endpoint
+    endpoint.server.stop()

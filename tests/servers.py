@@ -1,4 +1,4 @@
-"""Start and stop real `trackdeck server` processes for tests."""
+"""Start and stop real `trackdeck server` processes (and an S3 endpoint) for tests."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import boto3
 import httpx
+from moto.server import ThreadedMotoServer
 
 
 def free_port() -> int:
@@ -42,9 +46,14 @@ class LiveServer:
 
 
 def start_server(
-    store_uri: str, workdir: Path, *extra_args: str, port: int | None = None
+    store_uri: str,
+    workdir: Path,
+    *extra_args: str,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
 ) -> LiveServer:
-    """Run `trackdeck server` on a free port and wait until /health answers."""
+    """Run `trackdeck server` on a free port and wait until /health answers; `env` adds
+    to (or overrides) this process's environment for the server."""
     port = port or free_port()
     log_path = workdir / f"server-{port}.log"
     command = [
@@ -54,7 +63,11 @@ def start_server(
     ]  # fmt: skip
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ)
+            command,
+            cwd=workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
         )
     server = LiveServer(process, f"http://127.0.0.1:{port}", store_uri, port, log_path)
     deadline = time.monotonic() + 60
@@ -69,3 +82,42 @@ def start_server(
         time.sleep(0.1)
     server.stop()
     raise RuntimeError(f"trackdeck server did not become healthy:\n{server.log()}")
+
+
+@dataclass
+class S3Endpoint:
+    """moto's standalone S3 server, spoken to over HTTP as a real S3 or MinIO would be."""
+
+    server: ThreadedMotoServer
+    url: str
+
+    def env(self) -> dict[str, str]:
+        """The variables a process needs to use this endpoint (trackdeck reads these)."""
+        return {
+            "MLFLOW_S3_ENDPOINT_URL": self.url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+
+    def client(self) -> Any:
+        env = self.env()
+        return boto3.client(
+            "s3",
+            endpoint_url=self.url,
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            region_name=env["AWS_DEFAULT_REGION"],
+        )
+
+    def new_bucket(self) -> str:
+        name = f"trackdeck-{uuid.uuid4().hex[:12]}"
+        self.client().create_bucket(Bucket=name)
+        return name
+
+
+def start_s3() -> S3Endpoint:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    return S3Endpoint(server, f"http://{host}:{port}")

@@ -8,7 +8,8 @@ import os
 import click
 
 from trackdeck import __version__
-from trackdeck.config import ServerConfig, default_store_uri
+from trackdeck.config import DATA_DIR, ServerConfig, absolute_destination, default_store_uri
+from trackdeck.studio.cli import register as register_studio_commands
 
 
 @click.group()
@@ -30,37 +31,66 @@ def main() -> None:
     show_default=True,
     help="Root of new experiments' artifact locations.",
 )
+@click.option(
+    "--artifacts-destination",
+    default=str(DATA_DIR / "artifacts"),
+    show_default=True,
+    help="Where the server stores proxied (mlflow-artifacts:/) artifacts: a folder or "
+    "s3://bucket/prefix (endpoint and credentials from MLFLOW_S3_ENDPOINT_URL / AWS_*).",
+)
 @click.option("--host", "-h", default="127.0.0.1", show_default=True)
 @click.option("--port", "-p", default=5000, show_default=True, type=int)
 @click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--auto-register-models",
+    is_flag=True,
+    help="Register every logged model as a new version of the registered model of its name.",
+)
 @click.option("--log-level", default="warning", show_default=True)
+@click.option(
+    "--root-path",
+    default="",
+    help="The path prefix a reverse proxy serves this server under (e.g. /servers/NAME); "
+    "requests arrive with the prefix stripped.",
+)
 def server(
     backend_store_uri: str | None,
     default_artifact_root: str,
+    artifacts_destination: str,
     host: str,
     port: int,
     workers: int,
+    auto_register_models: bool,
     log_level: str,
+    root_path: str,
 ) -> None:
     """Run a tracking server that the mlflow client can log to."""
     import uvicorn
 
+    from trackdeck.artifacts.registry import open_artifact_store
     from trackdeck.store.database import create_store_engine
     from trackdeck.store.migrate import upgrade
 
     config = ServerConfig(
         backend_store_uri=backend_store_uri or default_store_uri(),
         default_artifact_root=default_artifact_root,
+        artifacts_destination=absolute_destination(artifacts_destination),
         host=host,
         port=port,
         workers=workers,
+        auto_register_models=auto_register_models,
     )
+    try:  # fail now, not in every worker, on a bad destination
+        open_artifact_store(config.artifacts_destination)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--artifacts-destination") from exc
     engine = create_store_engine(config.backend_store_uri)
     upgrade(engine)  # once, before any worker starts
     engine.dispose()
     os.environ.update(config.to_env())
     logging.basicConfig(level=log_level.upper())
     click.echo(f"trackdeck {__version__} serving {config.backend_store_uri}")
+    click.echo(f"Artifacts: {config.artifacts_destination}")
     click.echo(f"Tracking URI: http://{host}:{port}")
     uvicorn.run(
         "trackdeck.api.app:app_from_environment",
@@ -72,7 +102,55 @@ def server(
         access_log=False,
         loop="uvloop",
         http="httptools",
+        root_path=root_path,
     )
+
+
+@main.command()
+@click.option(
+    "--backend-store-uri", default=None, help="The store to clean [default: ./trackdeck-data]."
+)
+@click.option(
+    "--artifacts-destination",
+    default=str(DATA_DIR / "artifacts"),
+    show_default=True,
+    help="The artifact store the server writes to: a folder or s3://bucket/prefix.",
+)
+@click.option(
+    "--older-than",
+    default="0s",
+    show_default=True,
+    help="Only what was deleted at least this long ago, e.g. 30d, 12h, 1d12h30m.",
+)
+@click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
+def gc(
+    backend_store_uri: str | None, artifacts_destination: str, older_than: str, dry_run: bool
+) -> None:
+    """Permanently remove deleted runs, logged models and experiments, with their files.
+
+    Runs and logged models that a registered model version still uses are kept.
+    """
+    from trackdeck.artifacts.registry import open_artifact_store
+    from trackdeck.gc import collect_garbage, parse_duration_ms
+    from trackdeck.store.tracking import TrackingStore
+
+    store = TrackingStore(backend_store_uri or default_store_uri())
+    try:
+        report = collect_garbage(
+            store.db,
+            open_artifact_store(absolute_destination(artifacts_destination)),
+            parse_duration_ms(older_than),
+            dry_run=dry_run,
+        )
+    finally:
+        store.close()
+    verb = "Would remove" if dry_run else "Removed"
+    for kind, ids in (
+        ("runs", report.runs),
+        ("logged models", report.logged_models),
+        ("experiments", report.experiments),
+    ):
+        click.echo(f"{verb} {len(ids)} {kind}" + (f": {', '.join(ids)}" if ids else ""))
 
 
 @main.group()
@@ -93,6 +171,9 @@ def db_upgrade(uri: str) -> None:
     after = current_revision(engine)
     engine.dispose()
     click.echo(f"Schema of {uri}: {before or 'empty'} -> {after}")
+
+
+register_studio_commands(main)  # `trackdeck studio` and `trackdeck servers ...`
 
 
 if __name__ == "__main__":

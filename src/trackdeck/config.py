@@ -17,13 +17,30 @@ def default_store_uri() -> str:
     return f"sqlite:///{(DATA_DIR / 'trackdeck.db').resolve()}"
 
 
+def absolute_destination(destination: str) -> str:
+    """An artifacts destination with a folder made absolute, so every worker agrees."""
+    return destination if "://" in destination else str(Path(destination).resolve())
+
+
+def _parse(raw: str, type_name: str) -> object:
+    if type_name == "int":
+        return int(raw)
+    if type_name == "bool":
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    return raw
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     backend_store_uri: str
     default_artifact_root: str = "mlflow-artifacts:/"
+    # Where mlflow-artifacts:/ files live: a folder or s3://bucket/prefix (see docs/artifacts.md).
+    artifacts_destination: str = str(DATA_DIR / "artifacts")
     host: str = "127.0.0.1"
     port: int = 5000
     workers: int = 1
+    # Register every logged model that becomes READY as a version of the model of its name.
+    auto_register_models: bool = False
 
     @classmethod
     def from_env(cls) -> ServerConfig:
@@ -31,7 +48,7 @@ class ServerConfig:
         for field in fields(cls):
             raw = os.environ.get(f"TRACKDECK_{field.name.upper()}")
             if raw is not None:
-                values[field.name] = int(raw) if field.type == "int" else raw
+                values[field.name] = _parse(raw, str(field.type))
         values.setdefault("backend_store_uri", default_store_uri())
         return cls(**values)  # type: ignore[arg-type]
 

@@ -12,17 +12,27 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from trackdeck.api import experiments, meta, metrics, registry, runs
+from trackdeck.api import artifacts, experiments, logged_models, meta, metrics, registry, runs
+from trackdeck.api.openapi import openapi_endpoint
 from trackdeck.api.protocol import Rpc, endpoint, error_response
+from trackdeck.artifacts.base import ArtifactStore
+from trackdeck.artifacts.registry import open_artifact_store
 from trackdeck.config import ServerConfig
 from trackdeck.errors import TrackdeckError
 from trackdeck.store.tracking import TrackingStore
+from trackdeck.ui import routes as ui_routes
 
 log = logging.getLogger(__name__)
 
 # The Python client calls /api/2.0/mlflow; browsers and the official UI use /ajax-api.
 MLFLOW_PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
-TRACKING_RPCS: list[Rpc] = [*experiments.RPCS, *runs.RPCS, *metrics.RPCS, *registry.RPCS]
+TRACKING_RPCS: list[Rpc] = [
+    *experiments.RPCS,
+    *runs.RPCS,
+    *metrics.RPCS,
+    *registry.RPCS,
+    *logged_models.RPCS,
+]
 
 
 def rpc_routes(rpcs: list[Rpc], context: object) -> list[BaseRoute]:
@@ -54,22 +64,42 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     return error_response(TrackdeckError(f"Internal error: {type(exc).__name__}: {exc}"))
 
 
-def create_app(store: TrackingStore) -> Starlette:
+def create_app(store: TrackingStore, artifact_store: ArtifactStore | None = None) -> Starlette:
+    """The app; artifact routes are served only when it is given an artifact store."""
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         yield
         store.close()
 
     app = Starlette(
-        routes=[*meta.ROUTES, *rpc_routes(TRACKING_RPCS, store)],
+        routes=[
+            *meta.ROUTES,
+            *rpc_routes(TRACKING_RPCS, store),
+            Route(
+                "/api/trackdeck/v1/openapi.json",
+                openapi_endpoint(TRACKING_RPCS, MLFLOW_PREFIXES[0]),
+                methods=["GET"],
+            ),
+            *(artifacts.ROUTES if artifact_store is not None else []),
+            *ui_routes.ROUTES,
+        ],
         exception_handlers={HTTPException: _http_error, Exception: _unexpected_error},
         lifespan=lifespan,
     )
     app.state.store = store
+    app.state.artifacts = artifact_store
     return app
 
 
 def app_from_environment() -> Starlette:
     """The app a uvicorn worker builds from TRACKDECK_* settings (see `trackdeck.config`)."""
     config = ServerConfig.from_env()
-    return create_app(TrackingStore(config.backend_store_uri, config.default_artifact_root))
+    return create_app(
+        TrackingStore(
+            config.backend_store_uri,
+            config.default_artifact_root,
+            auto_register_models=config.auto_register_models,
+        ),
+        open_artifact_store(config.artifacts_destination),
+    )

@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from trackdeck import __version__
 from trackdeck.api.protocol import json_response
+from trackdeck.artifacts.base import MultipartUploads
 
 
 async def health(_request: Request) -> Response:
@@ -21,14 +22,16 @@ async def version(_request: Request) -> Response:
 
 
 async def server_info(request: Request) -> Response:
+    artifacts = request.app.state.artifacts
     return json_response(
         {
             "store_type": "SqlStore",
             "workspaces_enabled": False,
             "trace_archival_enabled": False,
-            "multipart_uploads_enabled": False,
+            # Clients upload big files in parts straight to storage only where it can take them.
+            "multipart_uploads_enabled": isinstance(artifacts, MultipartUploads),
             "multipart_downloads_enabled": False,
-            "artifact_serving_enabled": False,
+            "artifact_serving_enabled": artifacts is not None,
         }
     )
 

@@ -87,10 +87,15 @@ def _query_dict(request: Request, request_type: type[msgspec.Struct]) -> dict[st
 
 
 async def decode_request(request: Request, request_type: type[R]) -> R:
-    """The typed request from the query string (GET) or the JSON body (other methods)."""
+    """The typed request from the query string (GET) or the JSON body (other methods).
+
+    Path parameters of the route (`/logged-models/{model_id}`) fill the fields of the same
+    name, over whatever the query or body says: the URL names the resource.
+    """
     try:
         if request.method == "GET":
-            return msgspec.convert(_query_dict(request, request_type), request_type, strict=False)
+            fields = _query_dict(request, request_type) | request.path_params
+            return msgspec.convert(fields, request_type, strict=False)
         body = await request.body()
         if not body.strip():
             body = b"{}"
@@ -100,6 +105,13 @@ async def decode_request(request: Request, request_type: type[R]) -> R:
                 f"Bad request: the body must be JSON with Content-Type application/json, "
                 f"not '{content_type}'."
             )
+        if request.path_params:
+            fields = msgspec.json.decode(body)
+            if not isinstance(fields, dict):
+                raise InvalidParameterValue(
+                    f"Invalid request to {request.url.path}: the body must be a JSON object."
+                )
+            return msgspec.convert(fields | request.path_params, request_type, strict=False)
         return msgspec.json.decode(body, type=request_type, strict=False)
     except msgspec.ValidationError as exc:
         raise InvalidParameterValue(f"Invalid request to {request.url.path}: {exc}") from exc

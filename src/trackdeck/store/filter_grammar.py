@@ -20,6 +20,7 @@ from trackdeck.errors import InvalidParameterValue
 
 __all__ = [
     "EXPERIMENT_FILTER_SPEC",
+    "LOGGED_MODEL_FILTER_SPEC",
     "RUN_FILTER_SPEC",
     "AttributeSpec",
     "Comparison",
@@ -517,4 +518,27 @@ EXPERIMENT_FILTER_SPEC = FilterSpec(
         ]
     ),
     entity_operators={"tag": _STRING_OPS | _NULL_OPS},
+)
+
+LOGGED_MODEL_FILTER_SPEC = FilterSpec(
+    entities={
+        **dict.fromkeys(("metric", "metrics"), "metric"),
+        **dict.fromkeys(("param", "params", "parameter", "parameters"), "param"),
+        **dict.fromkeys(("tag", "tags"), "tag"),
+        **dict.fromkeys(("attribute", "attributes", "attr"), "attribute"),
+    },
+    attributes=_attributes(
+        [
+            AttributeSpec("name", "string", _STRING_OPS | _LIST_OPS),
+            AttributeSpec("model_id", "string", _STRING_OPS | _LIST_OPS),
+            AttributeSpec("model_type", "string", _STRING_OPS | _LIST_OPS),
+            AttributeSpec("status", "string", _STRING_OPS | _LIST_OPS),
+            AttributeSpec("source_run_id", "string", _STRING_OPS | _LIST_OPS),
+            AttributeSpec("creation_timestamp", "numeric", _NUMERIC_OPS),
+            AttributeSpec("last_updated_timestamp", "numeric", _NUMERIC_OPS),
+        ],
+        {"creation_time": "creation_timestamp", "last_updated_time": "last_updated_timestamp"},
+    ),
+    entity_operators={"metric": _NUMERIC_OPS, "param": _STRING_OPS, "tag": _STRING_OPS},
+    orderable_entities=frozenset({"metric"}),
 )

@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from trackdeck.errors import InvalidParameterValue
 from trackdeck.store.database import Database
-from trackdeck.store.tables import model_versions, runs
+from trackdeck.store.tables import logged_models, model_versions, runs
 
 _RUN_ID = re.compile(r"[0-9a-f]{32}")
 _FORBIDDEN = ("\\", "\x00", "?", "#", ";")
@@ -148,6 +148,14 @@ def database_resolvers(db: Database) -> SourceResolvers:
         )
 
     def logged_model(model_id: str) -> tuple[str, str | None] | None:
-        return None  # logged models are not stored yet
+        row = db.read(
+            lambda conn: conn.execute(
+                select(logged_models.c.artifact_uri, logged_models.c.source_run_id).where(
+                    logged_models.c.model_id == model_id,
+                    logged_models.c.lifecycle_stage == "active",
+                )
+            ).first()
+        )
+        return None if row is None else (row.artifact_uri, row.source_run_id)
 
     return SourceResolvers(logged_model, run_artifact_uri, model_version_location)

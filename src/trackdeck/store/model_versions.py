@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -17,6 +18,7 @@ from trackdeck.store.paging import decode_offset, offset_token
 from trackdeck.store.registry_filters import MODEL_VERSION_FILTER_SPEC, model_version_condition
 from trackdeck.store.sql import chunks, now_ms, upsert
 from trackdeck.store.tables import (
+    logged_model_tags,
     model_version_tags,
     model_versions,
     registered_model_aliases,
@@ -25,6 +27,8 @@ from trackdeck.store.tables import (
 from trackdeck.store.validation import validate_key, validate_max_results, validate_value_length
 
 STAGES = ("None", "Staging", "Production", "Archived")
+# The tag in which a logged model lists the registered versions made from it.
+MODEL_VERSIONS_TAG = "mlflow.modelVersions"
 MAX_TAG_VALUE_LENGTH = 100000
 MAX_SEARCH_RESULTS = 200000
 DEFAULT_SEARCH_RESULTS = 10000
@@ -78,6 +82,52 @@ def touch_model(conn: Connection, name: str, when: int) -> None:
         .where(registered_models.c.name == name)
         .values(last_updated_timestamp=when)
     )
+
+
+def unlink_logged_models(
+    conn: Connection, name: str, versions: Sequence[int] | None, renamed_to: str | None = None
+) -> None:
+    """Drop `name`'s versions (all when None) from the `mlflow.modelVersions` tag of the
+    logged models they were made from, or rename them there when the model is renamed,
+    so no logged model names a version that is gone."""
+    query = select(model_versions.c.model_id).where(
+        model_versions.c.name == name, model_versions.c.model_id.is_not(None)
+    )
+    if versions is not None:
+        query = query.where(model_versions.c.version.in_(versions))
+    model_ids = sorted(set(conn.execute(query).scalars()))
+    if not model_ids:
+        return
+    gone = {str(v) for v in versions} if versions is not None else None
+    tags = conn.execute(
+        select(logged_model_tags.c.model_id, logged_model_tags.c.value).where(
+            logged_model_tags.c.model_id.in_(model_ids),
+            logged_model_tags.c.key == MODEL_VERSIONS_TAG,
+        )
+    ).all()
+    for model_id, value in tags:
+        try:
+            entries = json.loads(value)
+        except ValueError:
+            continue
+        if not isinstance(entries, list):
+            continue
+        kept = []
+        for entry in entries:
+            ours = isinstance(entry, dict) and entry.get("name") == name
+            if ours and (gone is None or str(entry.get("version")) in gone):
+                if renamed_to is None:
+                    continue
+                entry = {**entry, "name": renamed_to}
+            kept.append(entry)
+        conn.execute(
+            update(logged_model_tags)
+            .where(
+                logged_model_tags.c.model_id == model_id,
+                logged_model_tags.c.key == MODEL_VERSIONS_TAG,
+            )
+            .values(value=json.dumps(kept))
+        )
 
 
 def load_versions(conn: Connection, rows: Sequence[Row]) -> list[ModelVersion]:
@@ -239,6 +289,7 @@ class ModelVersionStore:
 
         def work(conn: Connection) -> None:
             version_row(conn, name, number)
+            unlink_logged_models(conn, name, [number])
             conn.execute(
                 model_version_tags.delete().where(
                     model_version_tags.c.name == name, model_version_tags.c.version == number

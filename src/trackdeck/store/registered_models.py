@@ -19,6 +19,7 @@ from trackdeck.store.model_versions import (
     newest_per_stage,
     parse_version,
     require_model,
+    unlink_logged_models,
     validate_registry_tag,
     version_row,
 )
@@ -173,6 +174,7 @@ class RegisteredModelStore:
 
         def work(conn: Connection) -> RegisteredModel:
             _model_row(conn, name)
+            unlink_logged_models(conn, name, None, renamed_to=target)
             savepoint = conn.begin_nested()
             try:
                 conn.execute(
@@ -209,6 +211,7 @@ class RegisteredModelStore:
 
         def work(conn: Connection) -> None:
             _model_row(conn, name)
+            unlink_logged_models(conn, name, None)
             conn.execute(registered_models.delete().where(registered_models.c.name == name))
 
         self.db.write(work)

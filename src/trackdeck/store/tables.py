@@ -265,3 +265,62 @@ registered_model_aliases = Table(
     Column("alias", String(255), primary_key=True),
     Column("version", Integer, nullable=False),
 )
+
+# MLflow 3 logged models (`mlflow.<flavor>.log_model`). Their metrics are the `metrics` rows
+# carrying their model_id; `source_run_id` has no foreign key, as a model outlives its run.
+logged_models = Table(
+    "logged_models",
+    metadata,
+    Column("model_id", String(64), primary_key=True),
+    Column(
+        "experiment_id",
+        Integer,
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("name", String(500), nullable=False),
+    Column("artifact_uri", String(2048), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("status_message", Text),
+    Column("model_type", String(500)),
+    Column("source_run_id", RUN_ID),
+    Column("lifecycle_stage", String(16), nullable=False),
+    Column("creation_timestamp_ms", BigInteger, nullable=False),
+    Column("last_updated_timestamp_ms", BigInteger, nullable=False),
+    Index("ix_logged_models_experiment_created", "experiment_id", "creation_timestamp_ms"),
+    Index("ix_logged_models_source_run_id", "source_run_id"),
+)
+
+logged_model_tags = Table(
+    "logged_model_tags",
+    metadata,
+    Column(
+        "model_id",
+        String(64),
+        ForeignKey("logged_models.model_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key", KEY, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+logged_model_params = Table(
+    "logged_model_params",
+    metadata,
+    Column(
+        "model_id",
+        String(64),
+        ForeignKey("logged_models.model_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key", KEY, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# Finds a model's metrics; partial, so plain run metrics (no model_id) cost it nothing.
+Index(
+    "ix_metrics_model_id",
+    metrics.c.model_id,
+    sqlite_where=metrics.c.model_id.is_not(None),
+    postgresql_where=metrics.c.model_id.is_not(None),
+)

@@ -6,9 +6,12 @@ Callers reach each concept through its component (`store.runs.create(...)`,
 
 from __future__ import annotations
 
+from trackdeck.entities import LoggedModel
+from trackdeck.store.auto_registration import AutoRegistration
 from trackdeck.store.database import Database
 from trackdeck.store.experiments import ExperimentStore
 from trackdeck.store.inputs import InputStore
+from trackdeck.store.logged_models import LoggedModelStore
 from trackdeck.store.metric_history import MetricHistoryStore
 from trackdeck.store.migrate import upgrade
 from trackdeck.store.model_sources import database_resolvers
@@ -23,7 +26,11 @@ DEFAULT_ARTIFACT_ROOT = "mlflow-artifacts:/"
 
 class TrackingStore:
     def __init__(
-        self, uri: str, artifact_root: str = DEFAULT_ARTIFACT_ROOT, migrate: bool = True
+        self,
+        uri: str,
+        artifact_root: str = DEFAULT_ARTIFACT_ROOT,
+        migrate: bool = True,
+        auto_register_models: bool = False,
     ) -> None:
         self.db = Database(uri)
         if migrate:
@@ -34,9 +41,23 @@ class TrackingStore:
         self.metric_history = MetricHistoryStore(self.db)
         self.inputs = InputStore(self.db)
         self.run_search = RunSearchStore(self.db)
+        self.logged_models = LoggedModelStore(self.db)
         self.registered_models = RegisteredModelStore(self.db)
         self.model_versions = ModelVersionStore(self.db, database_resolvers(self.db))
+        self.auto_registration = (
+            AutoRegistration(self.registered_models, self.model_versions)
+            if auto_register_models
+            else None
+        )
         self.experiments.ensure_default()
+
+    def finalize_logged_model(self, model_id: str, status: str | int | None) -> LoggedModel:
+        """Set a logged model's upload status; with automatic registration on, a model that
+        became READY is registered as a new version of the model of its name."""
+        model = self.logged_models.finalize(model_id, status)
+        if self.auto_registration is not None and model.info.status == "LOGGED_MODEL_READY":
+            self.auto_registration.register(model)
+        return model
 
     def close(self) -> None:
         self.db.close()

@@ -1,0 +1,1 @@
+"""Launchers run tracking servers: `base.Launcher` is the interface, `local` runs processes."""
