@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from trackdeck.api.protocol import Message, Rpc
+from trackdeck.api.protocol import Message, Rpc, page_response
 from trackdeck.entities import KeyValue
 from trackdeck.store.experiments import ACTIVE, DELETED
 from trackdeck.store.tracking import TrackingStore
@@ -64,10 +64,7 @@ def search(store: TrackingStore, req: SearchExperiments) -> dict[str, Any]:
     page = store.experiments.search(
         req.view_type, req.max_results, req.filter, req.order_by, req.page_token
     )
-    response: dict[str, Any] = {"experiments": page.items}
-    if page.next_page_token:
-        response["next_page_token"] = page.next_page_token
-    return response
+    return page_response("experiments", page)
 
 
 def update(store: TrackingStore, req: UpdateExperiment) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from trackdeck.api.protocol import Message, Rpc
+from trackdeck.api.protocol import Message, Rpc, page_response
 from trackdeck.entities import KeyValue
 from trackdeck.store.logged_models import DatasetRef, OrderBy
 from trackdeck.store.tracking import TrackingStore
@@ -111,10 +111,7 @@ def search(store: TrackingStore, req: SearchLoggedModels) -> dict[str, Any]:
         ],
         req.page_token,
     )
-    response: dict[str, Any] = {"models": page.items}
-    if page.next_page_token:
-        response["next_page_token"] = page.next_page_token
-    return response
+    return page_response("models", page)
 
 
 RPCS = [

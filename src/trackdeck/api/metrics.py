@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from trackdeck.api.protocol import Message, Rpc, RunRequest
+from trackdeck.api.protocol import Message, Rpc, RunRequest, page_response
 from trackdeck.store.tracking import TrackingStore
 
 
@@ -24,10 +24,7 @@ class GetHistoryBulkInterval(Message):
 
 def get_history(store: TrackingStore, req: GetHistory) -> dict[str, Any]:
     page = store.metric_history.history(req.run, req.metric_key, req.max_results, req.page_token)
-    response: dict[str, Any] = {"metrics": page.items}
-    if page.next_page_token:
-        response["next_page_token"] = page.next_page_token
-    return response
+    return page_response("metrics", page)
 
 
 def get_history_bulk_interval(store: TrackingStore, req: GetHistoryBulkInterval) -> dict[str, Any]:

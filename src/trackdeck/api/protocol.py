@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from trackdeck.entities import Page
 from trackdeck.errors import InvalidParameterValue, TrackdeckError
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,14 @@ def json_response(payload: Any, status: int = 200) -> Response:
     if _NAN_NULL in body:
         body = body.replace(_NAN_NULL, _NAN_TEXT)
     return Response(body, status_code=status, media_type="application/json")
+
+
+def page_response(items_key: str, page: Page[Any]) -> dict[str, Any]:
+    """A search answer: the items under `items_key`, and the next page's token if any."""
+    response: dict[str, Any] = {items_key: page.items}
+    if page.next_page_token:
+        response["next_page_token"] = page.next_page_token
+    return response
 
 
 def error_response(error: TrackdeckError) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from trackdeck.api.protocol import Message, Rpc
+from trackdeck.api.protocol import Message, Rpc, page_response
 from trackdeck.entities import KeyValue
 from trackdeck.store.tracking import TrackingStore
 
@@ -74,13 +74,6 @@ class VersionTag(VersionRef):
     value: str = ""
 
 
-def _page(items_key: str, page: Any) -> dict[str, Any]:
-    response: dict[str, Any] = {items_key: page.items}
-    if page.next_page_token:
-        response["next_page_token"] = page.next_page_token
-    return response
-
-
 def create_model(store: TrackingStore, req: CreateRegisteredModel) -> dict[str, Any]:
     model = store.registered_models.create(req.name, req.tags, req.description)
     return {"registered_model": model}
@@ -105,7 +98,7 @@ def delete_model(store: TrackingStore, req: ModelName) -> dict[str, Any]:
 
 def search_models(store: TrackingStore, req: Search) -> dict[str, Any]:
     page = store.registered_models.search(req.filter, req.max_results, req.order_by, req.page_token)
-    return _page("registered_models", page)
+    return page_response("registered_models", page)
 
 
 def latest_versions(store: TrackingStore, req: LatestVersions) -> dict[str, Any]:
@@ -158,7 +151,7 @@ def delete_version(store: TrackingStore, req: VersionRef) -> dict[str, Any]:
 
 def search_versions(store: TrackingStore, req: Search) -> dict[str, Any]:
     page = store.model_versions.search(req.filter, req.max_results, req.order_by, req.page_token)
-    return _page("model_versions", page)
+    return page_response("model_versions", page)
 
 
 def transition_stage(store: TrackingStore, req: TransitionStage) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from trackdeck.api.protocol import Message, Rpc, RunRequest
+from trackdeck.api.protocol import Message, Rpc, RunRequest, page_response
 from trackdeck.entities import DatasetInput, KeyValue, Metric, ModelInput, ModelOutput
 from trackdeck.errors import InvalidParameterValue
 from trackdeck.store.experiments import ACTIVE, DELETED
@@ -127,10 +127,7 @@ def search(store: TrackingStore, req: SearchRuns) -> dict[str, Any]:
         req.order_by,
         req.page_token,
     )
-    response: dict[str, Any] = {"runs": page.items}
-    if page.next_page_token:
-        response["next_page_token"] = page.next_page_token
-    return response
+    return page_response("runs", page)
 
 
 def log_metric(store: TrackingStore, req: LogMetric) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from trackdeck.errors import (
 from trackdeck.store import filter_grammar as grammar
 from trackdeck.store.database import Database
 from trackdeck.store.filter_sql import compare, order_column
-from trackdeck.store.paging import decode_offset, offset_token
+from trackdeck.store.paging import decode_offset, read_page
 from trackdeck.store.sql import chunks, now_ms, upsert
 from trackdeck.store.tables import experiment_tags, experiments, runs
 from trackdeck.store.validation import (
@@ -261,19 +261,10 @@ class ExperimentStore:
         if not order_keys:
             ordering.append(experiments.c.creation_time.desc())
         ordering.append(experiments.c.experiment_id.asc())
-        query = (
-            select(experiments)
-            .where(and_(*conditions))
-            .order_by(*ordering)
-            .limit(max_results + 1)
-            .offset(offset)
-        )
+        query = select(experiments).where(and_(*conditions)).order_by(*ordering)
 
         def work(conn: Connection) -> Page[Experiment]:
-            rows = conn.execute(query).all()
-            more = len(rows) > max_results
-            items = _with_tags(conn, rows[:max_results])
-            return Page(items, offset_token(offset + max_results) if more else None)
+            return read_page(conn, query, max_results, offset, _with_tags)
 
         return self.db.read(work)
 

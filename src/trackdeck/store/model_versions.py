@@ -14,7 +14,7 @@ from trackdeck.store import filter_grammar as grammar
 from trackdeck.store.database import Database
 from trackdeck.store.filter_sql import order_column
 from trackdeck.store.model_sources import SourceResolvers, resolve_source
-from trackdeck.store.paging import decode_offset, offset_token
+from trackdeck.store.paging import decode_offset, read_page
 from trackdeck.store.registry_filters import MODEL_VERSION_FILTER_SPEC, model_version_condition
 from trackdeck.store.sql import chunks, now_ms, upsert
 from trackdeck.store.tables import (
@@ -366,14 +366,10 @@ class ModelVersionStore:
                 *[model_version_condition(c) for c in comparisons],
             )
             .order_by(*ordering)
-            .limit(limit + 1)
-            .offset(offset)
         )
 
         def work(conn: Connection) -> Page[ModelVersion]:
-            rows = conn.execute(query).all()
-            items = load_versions(conn, rows[:limit])
-            return Page(items, offset_token(offset + limit) if len(rows) > limit else None)
+            return read_page(conn, query, limit, offset, load_versions)
 
         return self.db.read(work)
 

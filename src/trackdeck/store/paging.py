@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import msgspec
+from sqlalchemy import Connection, Row, Select
 
+from trackdeck.entities import Page
 from trackdeck.errors import InvalidParameterValue
+
+T = TypeVar("T")
 
 
 def encode_token(state: dict[str, Any]) -> str:
@@ -39,3 +44,17 @@ def decode_offset(token: str | None) -> int:
 
 def offset_token(offset: int) -> str:
     return encode_token({"offset": offset})
+
+
+def read_page(
+    connection: Connection,
+    query: Select[Any],
+    limit: int,
+    offset: int,
+    load: Callable[[Connection, Sequence[Row[Any]]], list[T]],
+) -> Page[T]:
+    """One page of `query`'s rows from `offset`, turned into records by `load`; fetching one
+    row more than the page tells whether a next page exists."""
+    rows = connection.execute(query.limit(limit + 1).offset(offset)).all()
+    items = load(connection, rows[:limit])
+    return Page(items, offset_token(offset + limit) if len(rows) > limit else None)

@@ -23,7 +23,7 @@ from trackdeck.store.model_versions import (
     validate_registry_tag,
     version_row,
 )
-from trackdeck.store.paging import decode_offset, offset_token
+from trackdeck.store.paging import decode_offset, read_page
 from trackdeck.store.registry_filters import (
     REGISTERED_MODEL_FILTER_SPEC,
     registered_model_condition,
@@ -308,13 +308,9 @@ class RegisteredModelStore:
             select(registered_models)
             .where(*[registered_model_condition(c) for c in comparisons])
             .order_by(*ordering)
-            .limit(limit + 1)
-            .offset(offset)
         )
 
         def work(conn: Connection) -> Page[RegisteredModel]:
-            rows = conn.execute(query).all()
-            items = _load_models(conn, rows[:limit])
-            return Page(items, offset_token(offset + limit) if len(rows) > limit else None)
+            return read_page(conn, query, limit, offset, _load_models)
 
         return self.db.read(work)

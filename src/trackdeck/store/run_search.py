@@ -18,7 +18,7 @@ from trackdeck.store import filter_grammar as grammar
 from trackdeck.store.database import Database
 from trackdeck.store.experiments import lifecycle_stages
 from trackdeck.store.filter_sql import compare, order_column
-from trackdeck.store.paging import decode_offset, offset_token
+from trackdeck.store.paging import decode_offset, read_page
 from trackdeck.store.runs import load_runs
 from trackdeck.store.tables import (
     datasets,
@@ -146,12 +146,8 @@ class RunSearchStore:
         if not experiment_ids:
             return Page([], None)
         query = compile_search(experiment_ids, filter_string, view_type, order_by)
-        query = query.limit(limit + 1).offset(offset)
 
         def work(conn: Connection) -> Page[Run]:
-            rows = conn.execute(query).all()
-            more = len(rows) > limit
-            found = load_runs(conn, rows[:limit])
-            return Page(found, offset_token(offset + limit) if more else None)
+            return read_page(conn, query, limit, offset, load_runs)
 
         return self.db.read(work)
