@@ -59,3 +59,4 @@ def test_every_servers_command_is_documented() -> None:
         assert f"trackdeck servers {command}" in text, command
     for flag in ("--default-server", "--data-dir", "--token"):
         assert flag in text
+    assert (DOC.parent / "screenshots" / "studio.png").is_file()

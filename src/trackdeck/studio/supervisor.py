@@ -99,8 +99,8 @@ class Supervisor:
                 self.store.change(server.name, state=State.STOPPED, pid=None)
             elif state is State.CREATING:
                 self.store.set_state(server.name, State.CREATED)
-            elif state is State.DELETING:
-                self._spawn(self._delete(server.name, remove_data=True))
+            elif state is State.DELETING:  # interrupted: finish, but never guess at data
+                self._spawn(self._delete(server.name, remove_data=False))
         name = self.config.default_server
         if name is not None:
             existing = self.store.find(name)

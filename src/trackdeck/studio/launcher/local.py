@@ -23,6 +23,10 @@ from pathlib import Path
 from trackdeck.studio.launcher.base import Instance, Launcher, LaunchSpec
 
 _PR_SET_PDEATHSIG = 1
+# The studio's own credentials are none of a tracking server's business.
+_STUDIO_SECRETS = frozenset(
+    {"TRACKDECK_STUDIO_TOKEN", "TRACKDECK_STUDIO_SECRET", "TRACKDECK_TOKEN"}
+)
 
 
 @cache
@@ -97,7 +101,7 @@ class LocalLauncher(Launcher):
         spec.workdir.mkdir(parents=True, exist_ok=True)
         log_path = spec.workdir / "server.log"
         env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k not in _STUDIO_SECRETS},
             # glibc reserves 64 MiB of address space per thread arena; two arenas keep a
             # threaded server far below RLIMIT_AS without costing throughput here.
             "MALLOC_ARENA_MAX": "2",
