@@ -8,6 +8,7 @@ import os
 import click
 
 from trackdeck import __version__
+from trackdeck.auth.cli import users as users_commands
 from trackdeck.config import DATA_DIR, ServerConfig, absolute_destination, default_store_uri
 from trackdeck.studio.cli import register as register_studio_commands
 
@@ -46,6 +47,31 @@ def main() -> None:
     is_flag=True,
     help="Register every logged model as a new version of the registered model of its name.",
 )
+@click.option(
+    "--auth",
+    is_flag=True,
+    envvar="TRACKDECK_AUTH",
+    help="Require users, tokens and permissions (docs/auth.md). The first admin comes from "
+    "TRACKDECK_ADMIN_PASSWORD or `trackdeck users create-admin`.",
+)
+@click.option(
+    "--auth-default-permission",
+    default="READ",
+    show_default=True,
+    type=click.Choice(["NO_PERMISSIONS", "READ", "EDIT", "MANAGE"], case_sensitive=False),
+    help="What users may do with experiments and models nobody granted them anything on.",
+)
+@click.option(
+    "--allowed-hosts",
+    default="",
+    help="Comma-separated Host names to serve besides localhost, the bind address and "
+    "private IPs (wildcards allowed; '*' for any).",
+)
+@click.option(
+    "--cors-allowed-origins",
+    default="",
+    help="Comma-separated origins (https://app.example) whose pages may call the API.",
+)
 @click.option("--log-level", default="warning", show_default=True)
 @click.option(
     "--root-path",
@@ -61,6 +87,10 @@ def server(
     port: int,
     workers: int,
     auto_register_models: bool,
+    auth: bool,
+    auth_default_permission: str,
+    allowed_hosts: str,
+    cors_allowed_origins: str,
     log_level: str,
     root_path: str,
 ) -> None:
@@ -79,6 +109,11 @@ def server(
         port=port,
         workers=workers,
         auto_register_models=auto_register_models,
+        auth=auth,
+        auth_default_permission=auth_default_permission.upper(),
+        allowed_hosts=allowed_hosts,
+        cors_allowed_origins=cors_allowed_origins,
+        proxy_secret=os.environ.get("TRACKDECK_PROXY_SECRET", ""),
     )
     try:  # fail now, not in every worker, on a bad destination
         open_artifact_store(config.artifacts_destination)
@@ -87,6 +122,10 @@ def server(
     engine = create_store_engine(config.backend_store_uri)
     upgrade(engine)  # once, before any worker starts
     engine.dispose()
+    if auth:
+        from trackdeck.auth.cli import bootstrap_admin
+
+        click.echo(bootstrap_admin(config.backend_store_uri))
     os.environ.update(config.to_env())
     logging.basicConfig(level=log_level.upper())
     click.echo(f"trackdeck {__version__} serving {config.backend_store_uri}")
@@ -174,6 +213,7 @@ def db_upgrade(uri: str) -> None:
 
 
 register_studio_commands(main)  # `trackdeck studio` and `trackdeck servers ...`
+main.add_command(users_commands)  # `trackdeck users ...`
 
 
 if __name__ == "__main__":

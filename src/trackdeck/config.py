@@ -41,6 +41,17 @@ class ServerConfig:
     workers: int = 1
     # Register every logged model that becomes READY as a version of the model of its name.
     auto_register_models: bool = False
+    # Users, tokens and permissions on every route (docs/auth.md); off unless asked for.
+    auth: bool = False
+    # What a user may do with an experiment or model nobody granted them anything on.
+    auth_default_permission: str = "READ"
+    # Host headers served (DNS-rebinding guard); "" = localhost, the bind host and
+    # private addresses; "*" = any.
+    allowed_hosts: str = ""
+    # Origins whose pages may call the API from a browser; "" = only this server's own.
+    cors_allowed_origins: str = ""
+    # The secret the studio proxy proves itself with (set by the studio, never a flag).
+    proxy_secret: str = ""
 
     @classmethod
     def from_env(cls) -> ServerConfig:

@@ -4,6 +4,8 @@
      ├── InvalidParameterValue     400 INVALID_PARAMETER_VALUE
      ├── ResourceAlreadyExists     400 RESOURCE_ALREADY_EXISTS
      ├── ResourceDoesNotExist      404 RESOURCE_DOES_NOT_EXIST
+     ├── Unauthenticated           401 UNAUTHENTICATED (no or bad credentials)
+     ├── PermissionDenied          403 PERMISSION_DENIED
      ├── InvalidState              500 INVALID_STATE (e.g. renaming a deleted experiment)
      ├── NotImplementedFeature     501 NOT_IMPLEMENTED
      └── TemporarilyUnavailable    503 TEMPORARILY_UNAVAILABLE (nothing committed; retry)
@@ -68,6 +70,14 @@ class ResourceAlreadyExists(TrackdeckError):
 
 class ResourceDoesNotExist(TrackdeckError):
     error_code = "RESOURCE_DOES_NOT_EXIST"
+
+
+class Unauthenticated(TrackdeckError):
+    error_code = "UNAUTHENTICATED"
+
+
+class PermissionDenied(TrackdeckError):
+    error_code = "PERMISSION_DENIED"
 
 
 class InvalidState(TrackdeckError):

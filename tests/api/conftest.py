@@ -13,5 +13,5 @@ from trackdeck.store.tracking import TrackingStore
 def client(tmp_path) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     """The ASGI app in process on a fresh SQLite store."""
     store = TrackingStore(f"sqlite:///{tmp_path / 'api.db'}")
-    with TestClient(create_app(store)) as test_client:
+    with TestClient(create_app(store), base_url="http://localhost") as test_client:
         yield test_client

@@ -20,7 +20,7 @@ ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
 def served(tmp_path: Path) -> Iterator[TestClient]:
     store = TrackingStore(f"sqlite:///{tmp_path / 'api.db'}")
     app = create_app(store, LocalArtifactStore(tmp_path / "artifacts"))
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://localhost") as client:
         yield client
 
 
@@ -102,10 +102,10 @@ def test_server_info_is_truthful(served: TestClient, tmp_path: Path) -> None:
     assert info["multipart_uploads_enabled"] is False  # a folder takes single PUTs only
     store = TrackingStore(f"sqlite:///{tmp_path / 'other.db'}")
     s3 = S3ArtifactStore("s3://bucket/prefix", client=object())
-    with TestClient(create_app(store, s3)) as client:
+    with TestClient(create_app(store, s3), base_url="http://localhost") as client:
         assert client.get("/api/3.0/mlflow/server-info").json()["multipart_uploads_enabled"]
     store = TrackingStore(f"sqlite:///{tmp_path / 'none.db'}")
-    with TestClient(create_app(store)) as client:
+    with TestClient(create_app(store), base_url="http://localhost") as client:
         info = client.get("/api/3.0/mlflow/server-info").json()
         assert info["artifact_serving_enabled"] is False
         assert client.get(f"{ARTIFACTS}/0/x").status_code == 404

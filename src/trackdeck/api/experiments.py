@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from trackdeck.api.protocol import Message, Rpc, page_response
+from trackdeck.auth.identity import Caller
+from trackdeck.auth.resources import EXPERIMENT
 from trackdeck.entities import KeyValue
 from trackdeck.store.experiments import ACTIVE, DELETED
 from trackdeck.store.tracking import TrackingStore
@@ -60,9 +62,14 @@ def get_by_name(store: TrackingStore, req: ExperimentByName) -> dict[str, Any]:
     return {"experiment": store.experiments.get_by_name(req.experiment_name or "")}
 
 
-def search(store: TrackingStore, req: SearchExperiments) -> dict[str, Any]:
+def search(store: TrackingStore, req: SearchExperiments, caller: Caller) -> dict[str, Any]:
     page = store.experiments.search(
-        req.view_type, req.max_results, req.filter, req.order_by, req.page_token
+        req.view_type,
+        req.max_results,
+        req.filter,
+        req.order_by,
+        req.page_token,
+        caller.visible(EXPERIMENT),
     )
     return page_response("experiments", page)
 
@@ -96,8 +103,8 @@ RPCS = [
     Rpc("POST", "/experiments/create", CreateExperiment, create),
     Rpc("GET", "/experiments/get", ExperimentById, get),
     Rpc("GET", "/experiments/get-by-name", ExperimentByName, get_by_name),
-    Rpc("POST", "/experiments/search", SearchExperiments, search),
-    Rpc("GET", "/experiments/search", SearchExperiments, search),
+    Rpc("POST", "/experiments/search", SearchExperiments, search, scoped=True),
+    Rpc("GET", "/experiments/search", SearchExperiments, search, scoped=True),
     Rpc("POST", "/experiments/update", UpdateExperiment, update),
     Rpc("POST", "/experiments/delete", ExperimentById, delete),
     Rpc("POST", "/experiments/restore", ExperimentById, restore),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from trackdeck.api.protocol import Message, Rpc, page_response
+from trackdeck.auth.identity import Caller, readable_experiments
 from trackdeck.entities import KeyValue
 from trackdeck.store.logged_models import DatasetRef, OrderBy
 from trackdeck.store.tracking import TrackingStore
@@ -99,9 +100,9 @@ def log_params(store: TrackingStore, req: LogLoggedModelParams) -> dict[str, Any
     return {}
 
 
-def search(store: TrackingStore, req: SearchLoggedModels) -> dict[str, Any]:
+def search(store: TrackingStore, req: SearchLoggedModels, caller: Caller) -> dict[str, Any]:
     page = store.logged_models.search(
-        req.experiment_ids,
+        readable_experiments(caller, req.experiment_ids),
         req.filter,
         [DatasetRef(d.dataset_name, d.dataset_digest) for d in req.datasets],
         req.max_results,
@@ -116,7 +117,7 @@ def search(store: TrackingStore, req: SearchLoggedModels) -> dict[str, Any]:
 
 RPCS = [
     Rpc("POST", "/logged-models", CreateLoggedModel, create),
-    Rpc("POST", "/logged-models/search", SearchLoggedModels, search),
+    Rpc("POST", "/logged-models/search", SearchLoggedModels, search, scoped=True),
     Rpc("GET", "/logged-models/{model_id}", GetLoggedModel, get),
     Rpc("PATCH", "/logged-models/{model_id}", FinalizeLoggedModel, finalize),
     Rpc("DELETE", "/logged-models/{model_id}", ModelById, delete),

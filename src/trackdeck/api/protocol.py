@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from trackdeck.auth.identity import caller_of
 from trackdeck.entities import Page
 from trackdeck.errors import InvalidParameterValue, TrackdeckError
 
@@ -134,13 +135,16 @@ async def decode_request(request: Request, request_type: type[R]) -> R:
 class Rpc:
     """One MLflow RPC: where it lives, what it takes, and the handler that answers it.
 
-    `handler(context, request)` runs in a worker thread and returns the response payload.
+    `handler(context, request)` runs in a worker thread and returns the response payload;
+    a `scoped` handler also gets the caller (`handler(context, request, caller)`), to show
+    only what the caller may read and to act on their behalf.
     """
 
     method: str
     path: str
     request_type: type[msgspec.Struct]
-    handler: Callable[[Any, Any], Any]
+    handler: Callable[..., Any]
+    scoped: bool = False
 
 
 def endpoint(rpc: Rpc, context: Any) -> Callable[[Request], Awaitable[Response]]:
@@ -149,7 +153,11 @@ def endpoint(rpc: Rpc, context: Any) -> Callable[[Request], Awaitable[Response]]
     async def answer(request: Request) -> Response:
         try:
             message = await decode_request(request, rpc.request_type)
-            payload = await run_in_threadpool(rpc.handler, context, message)
+            if rpc.scoped:
+                caller = caller_of(request.scope)
+                payload = await run_in_threadpool(rpc.handler, context, message, caller)
+            else:
+                payload = await run_in_threadpool(rpc.handler, context, message)
         except TrackdeckError as error:
             return error_response(error)
         except Exception as exc:  # a bug: answer the MLflow error JSON, keep serving

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from trackdeck.api.protocol import Message, Rpc, page_response
+from trackdeck.auth.identity import Caller
+from trackdeck.auth.resources import REGISTERED_MODEL as MODEL
 from trackdeck.entities import KeyValue
 from trackdeck.store.tracking import TrackingStore
 
@@ -96,8 +98,10 @@ def delete_model(store: TrackingStore, req: ModelName) -> dict[str, Any]:
     return {}
 
 
-def search_models(store: TrackingStore, req: Search) -> dict[str, Any]:
-    page = store.registered_models.search(req.filter, req.max_results, req.order_by, req.page_token)
+def search_models(store: TrackingStore, req: Search, caller: Caller) -> dict[str, Any]:
+    page = store.registered_models.search(
+        req.filter, req.max_results, req.order_by, req.page_token, caller.visible(MODEL)
+    )
     return page_response("registered_models", page)
 
 
@@ -149,8 +153,10 @@ def delete_version(store: TrackingStore, req: VersionRef) -> dict[str, Any]:
     return {}
 
 
-def search_versions(store: TrackingStore, req: Search) -> dict[str, Any]:
-    page = store.model_versions.search(req.filter, req.max_results, req.order_by, req.page_token)
+def search_versions(store: TrackingStore, req: Search, caller: Caller) -> dict[str, Any]:
+    page = store.model_versions.search(
+        req.filter, req.max_results, req.order_by, req.page_token, caller.visible(MODEL)
+    )
     return page_response("model_versions", page)
 
 
@@ -184,7 +190,7 @@ RPCS = [
     Rpc("POST", f"{_MODELS}/rename", RenameRegisteredModel, rename_model),
     Rpc("PATCH", f"{_MODELS}/update", UpdateRegisteredModel, update_model),
     Rpc("DELETE", f"{_MODELS}/delete", ModelName, delete_model),
-    Rpc("GET", f"{_MODELS}/search", Search, search_models),
+    Rpc("GET", f"{_MODELS}/search", Search, search_models, scoped=True),
     Rpc("POST", f"{_MODELS}/get-latest-versions", LatestVersions, latest_versions),
     Rpc("GET", f"{_MODELS}/get-latest-versions", LatestVersions, latest_versions),
     Rpc("POST", f"{_MODELS}/set-tag", ModelTag, set_model_tag),
@@ -196,7 +202,7 @@ RPCS = [
     Rpc("GET", f"{_VERSIONS}/get", VersionRef, get_version),
     Rpc("PATCH", f"{_VERSIONS}/update", UpdateModelVersion, update_version),
     Rpc("DELETE", f"{_VERSIONS}/delete", VersionRef, delete_version),
-    Rpc("GET", f"{_VERSIONS}/search", Search, search_versions),
+    Rpc("GET", f"{_VERSIONS}/search", Search, search_versions, scoped=True),
     Rpc("POST", f"{_VERSIONS}/transition-stage", TransitionStage, transition_stage),
     Rpc("POST", f"{_VERSIONS}/set-tag", VersionTag, set_version_tag),
     Rpc("DELETE", f"{_VERSIONS}/delete-tag", VersionTag, delete_version_tag),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from trackdeck.api.protocol import Message, Rpc, RunRequest, page_response
+from trackdeck.auth.identity import Caller, readable_experiments
 from trackdeck.entities import DatasetInput, KeyValue, Metric, ModelInput, ModelOutput
 from trackdeck.errors import InvalidParameterValue
 from trackdeck.store.experiments import ACTIVE, DELETED
@@ -118,9 +119,9 @@ def restore(store: TrackingStore, req: RunRequest) -> dict[str, Any]:
     return {}
 
 
-def search(store: TrackingStore, req: SearchRuns) -> dict[str, Any]:
+def search(store: TrackingStore, req: SearchRuns, caller: Caller) -> dict[str, Any]:
     page = store.run_search.search(
-        req.experiment_ids,
+        readable_experiments(caller, req.experiment_ids),
         req.filter,
         req.run_view_type,
         req.max_results,
@@ -173,7 +174,7 @@ RPCS = [
     Rpc("POST", "/runs/update", UpdateRun, update),
     Rpc("POST", "/runs/delete", RunRequest, delete),
     Rpc("POST", "/runs/restore", RunRequest, restore),
-    Rpc("POST", "/runs/search", SearchRuns, search),
+    Rpc("POST", "/runs/search", SearchRuns, search, scoped=True),
     Rpc("POST", "/runs/log-metric", LogMetric, log_metric),
     Rpc("POST", "/runs/log-parameter", LogParam, log_param),
     Rpc("POST", "/runs/set-tag", SetTag, set_tag),

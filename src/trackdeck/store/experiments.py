@@ -18,6 +18,7 @@ from trackdeck.store import filter_grammar as grammar
 from trackdeck.store.database import Database
 from trackdeck.store.filter_sql import compare, order_column
 from trackdeck.store.paging import decode_offset, read_page
+from trackdeck.store.permissions import Visible
 from trackdeck.store.sql import chunks, now_ms, upsert
 from trackdeck.store.tables import experiment_tags, experiments, runs
 from trackdeck.store.validation import (
@@ -241,6 +242,7 @@ class ExperimentStore:
         filter_string: str | None,
         order_by: list[str] | None,
         page_token: str | None,
+        visible: Visible | None = None,
     ) -> Page[Experiment]:
         if max_results is None:
             raise InvalidParameterValue(
@@ -254,6 +256,8 @@ class ExperimentStore:
 
         conditions = [experiments.c.lifecycle_stage.in_(stages)]
         conditions += [_experiment_condition(c) for c in comparisons]
+        if visible is not None:
+            conditions.append(visible.clause(experiments.c.experiment_id, int))
         ordering = []
         for key in order_keys:
             column = _EXPERIMENT_COLUMNS[key.key]

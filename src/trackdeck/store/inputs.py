@@ -123,6 +123,8 @@ def _link_dataset(conn: Connection, run_id: str, experiment_id: int, item: Datas
 def _link_models(
     conn: Connection, run_id: str, direction: str, models: list[tuple[str, int]]
 ) -> None:
+    if not models:
+        return  # an empty executemany would run the INSERT once with no values
     conn.execute(
         upsert(conn, run_models, "step"),
         [

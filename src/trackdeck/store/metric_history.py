@@ -50,11 +50,7 @@ class MetricHistoryStore:
                 f"Invalid value {max_results} for parameter 'max_results': it must be positive."
             )
         after = _decode_cursor(page_token)
-        query = (
-            select(*_ORDER)
-            .where(metrics.c.series_id == _series(run_id, key))
-            .order_by(*_ORDER)
-        )
+        query = select(*_ORDER).where(metrics.c.series_id == _series(run_id, key)).order_by(*_ORDER)
         if after is not None:
             query = query.where(tuple_(*_ORDER) > tuple_(*after))
         if max_results is not None:

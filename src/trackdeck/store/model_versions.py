@@ -6,7 +6,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, Row, and_, func, select, update
+from sqlalchemy import Connection, Row, and_, func, select, true, update
 
 from trackdeck.entities import KeyValue, ModelVersion, Page
 from trackdeck.errors import InvalidParameterValue, ResourceDoesNotExist
@@ -15,6 +15,7 @@ from trackdeck.store.database import Database
 from trackdeck.store.filter_sql import order_column
 from trackdeck.store.model_sources import SourceResolvers, resolve_source
 from trackdeck.store.paging import decode_offset, read_page
+from trackdeck.store.permissions import Visible
 from trackdeck.store.registry_filters import MODEL_VERSION_FILTER_SPEC, model_version_condition
 from trackdeck.store.sql import chunks, now_ms, upsert
 from trackdeck.store.tables import (
@@ -349,6 +350,7 @@ class ModelVersionStore:
         max_results: int | None,
         order_by: list[str] | None,
         page_token: str | None,
+        visible: Visible | None = None,
     ) -> Page[ModelVersion]:
         limit = DEFAULT_SEARCH_RESULTS if max_results is None else max_results
         validate_max_results(limit, MAX_SEARCH_RESULTS)
@@ -364,6 +366,7 @@ class ModelVersionStore:
             .where(
                 model_versions.c.deleted.is_(False),
                 *[model_version_condition(c) for c in comparisons],
+                visible.clause(model_versions.c.name) if visible else true(),
             )
             .order_by(*ordering)
         )

@@ -6,7 +6,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, Row, select, update
+from sqlalchemy import Connection, Row, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from trackdeck.entities import KeyValue, ModelVersion, Page, RegisteredModel, RegisteredModelAlias
@@ -24,6 +24,7 @@ from trackdeck.store.model_versions import (
     version_row,
 )
 from trackdeck.store.paging import decode_offset, read_page
+from trackdeck.store.permissions import Visible
 from trackdeck.store.registry_filters import (
     REGISTERED_MODEL_FILTER_SPEC,
     registered_model_condition,
@@ -294,6 +295,7 @@ class RegisteredModelStore:
         max_results: int | None,
         order_by: list[str] | None,
         page_token: str | None,
+        visible: Visible | None = None,
     ) -> Page[RegisteredModel]:
         limit = DEFAULT_SEARCH_RESULTS if max_results is None else max_results
         validate_max_results(limit, MAX_SEARCH_RESULTS)
@@ -307,6 +309,7 @@ class RegisteredModelStore:
         query = (
             select(registered_models)
             .where(*[registered_model_condition(c) for c in comparisons])
+            .where(visible.clause(registered_models.c.name) if visible else true())
             .order_by(*ordering)
         )
 

@@ -324,3 +324,76 @@ Index(
     sqlite_where=metrics.c.model_id.is_not(None),
     postgresql_where=metrics.c.model_id.is_not(None),
 )
+
+# Auth (docs/auth.md): users with argon2 password hashes, API tokens and UI sessions stored
+# as SHA-256 digests (a stolen database holds no usable credential), roles that group
+# grants for a team, and grants per user or role on experiments and registered models.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(256), nullable=False, unique=True),
+    Column("password_hash", String(256), nullable=False),
+    Column("is_admin", Boolean, nullable=False),
+    Column("creation_time", BigInteger, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("creation_time", BigInteger, nullable=False),
+    Column("expiry_time", BigInteger, nullable=True),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("expiry_time", BigInteger, nullable=False, index=True),
+)
+
+roles = Table(
+    "roles",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("workspace", String(256), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("description", Text, nullable=True),
+    UniqueConstraint("workspace", "name"),
+)
+
+user_roles = Table(
+    "user_roles",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("role_id", Integer, ForeignKey("roles.id", ondelete="CASCADE"), nullable=False),
+    UniqueConstraint("user_id", "role_id"),
+)
+
+# A role's grant names one resource or every resource of its type ("*").
+role_permissions = Table(
+    "role_permissions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("role_id", Integer, ForeignKey("roles.id", ondelete="CASCADE"), nullable=False),
+    Column("resource_type", String(32), nullable=False),
+    Column("resource_pattern", String(256), nullable=False),
+    Column("permission", String(32), nullable=False),
+    UniqueConstraint("role_id", "resource_type", "resource_pattern"),
+)
+
+user_permissions = Table(
+    "user_permissions",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("resource_type", String(32), primary_key=True),
+    Column("resource_id", String(256), primary_key=True),
+    Column("permission", String(32), nullable=False),
+)

@@ -16,10 +16,12 @@ from trackdeck.store.metric_history import MetricHistoryStore
 from trackdeck.store.migrate import upgrade
 from trackdeck.store.model_sources import database_resolvers
 from trackdeck.store.model_versions import ModelVersionStore
+from trackdeck.store.permissions import PermissionStore
 from trackdeck.store.registered_models import RegisteredModelStore
 from trackdeck.store.run_logging import RunLoggingStore
 from trackdeck.store.run_search import RunSearchStore
 from trackdeck.store.runs import RunStore
+from trackdeck.store.users import UserStore
 
 DEFAULT_ARTIFACT_ROOT = "mlflow-artifacts:/"
 
@@ -49,6 +51,8 @@ class TrackingStore:
             if auto_register_models
             else None
         )
+        self.users = UserStore(self.db)
+        self.permissions = PermissionStore(self.db)
         self.experiments.ensure_default()
 
     def finalize_logged_model(self, model_id: str, status: str | int | None) -> LoggedModel:

@@ -8,6 +8,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from trackdeck.auth.identity import caller_of
+from trackdeck.auth.resources import EXPERIMENT
 from trackdeck.errors import InvalidParameterValue
 from trackdeck.store.browse import Activity
 from trackdeck.store.experiments import ACTIVE, DELETED
@@ -35,6 +37,7 @@ def experiments_page(request: Request) -> Response:
         _name_filter(text),
         ["last_update_time DESC"],
         query.get("page_token") or None,
+        caller_of(request.scope).visible(EXPERIMENT),
     )
     activity = browse(request).activity([e.experiment_id for e in found.items])
     rows = []

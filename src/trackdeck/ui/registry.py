@@ -15,7 +15,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from trackdeck.auth.identity import caller_of
+from trackdeck.auth.resources import REGISTERED_MODEL
 from trackdeck.errors import InvalidParameterValue, ResourceDoesNotExist
+from trackdeck.serving.links import deploy_url
 from trackdeck.store.model_versions import STAGES
 from trackdeck.ui.handlers import form_action, form_text, page, tracking
 from trackdeck.ui.rendering import render
@@ -50,6 +53,7 @@ def models_page(request: Request) -> Response:
         PAGE_SIZE,
         ["name ASC"],
         request.query_params.get("page_token") or None,
+        caller_of(request.scope).visible(REGISTERED_MODEL),
     )
     return render(
         request,
@@ -106,6 +110,7 @@ def version_page(request: Request) -> Response:
         {
             "title": f"{name} v{version.version}",
             "version": version,
+            "deploy_url": deploy_url(request, name, version.version),
             "run": run,
             "stages": STAGES,
             "model_url": model_url,

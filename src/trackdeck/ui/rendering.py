@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from trackdeck import __version__
+from trackdeck.auth.identity import caller_of
 from trackdeck.ui import csrf
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -146,6 +147,7 @@ def render(
         request=request,
         csrf_field=csrf.FIELD,
         csrf_token=csrf.token_for(request),
+        signed_in_as=caller_of(request.scope).username,
         flash={"kind": kind, "message": message} if flash else None,
         **context,
     )

@@ -51,10 +51,18 @@ const trackdeck = (() => {
     return span;
   }
 
+  // State changes made with the session cookie must carry the page's CSRF token.
+  function csrfToken() {
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
   async function api(path, options = {}) {
     const response = await fetch(`/ajax-api/2.0/mlflow/${path}`, {
       credentials: "same-origin",
-      headers: options.body ? { "Content-Type": "application/json" } : {},
+      headers: options.body
+        ? { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() }
+        : {},
       ...options,
     });
     const body = await response.json().catch(() => ({}));
