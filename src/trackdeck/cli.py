@@ -114,6 +114,7 @@ def server(
         allowed_hosts=allowed_hosts,
         cors_allowed_origins=cors_allowed_origins,
         proxy_secret=os.environ.get("TRACKDECK_PROXY_SECRET", ""),
+        admin_token=os.environ.get("TRACKDECK_ADMIN_TOKEN", ""),
     )
     try:  # fail now, not in every worker, on a bad destination
         open_artifact_store(config.artifacts_destination)

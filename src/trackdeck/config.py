@@ -52,6 +52,9 @@ class ServerConfig:
     cors_allowed_origins: str = ""
     # The secret the studio proxy proves itself with (set by the studio, never a flag).
     proxy_secret: str = ""
+    # A bearer token that makes its holder an admin: the studio's own token, so whoever
+    # runs the studio reaches its servers' ports directly too (set by the studio).
+    admin_token: str = ""
 
     @classmethod
     def from_env(cls) -> ServerConfig:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 from starlette.testclient import TestClient
 
+from tests.servers import LiveServer, start_server
 from trackdeck.api.app import create_app
 from trackdeck.artifacts.local import LocalArtifactStore
 from trackdeck.config import ServerConfig
@@ -36,3 +37,18 @@ def auth_app(tmp_path) -> Iterator[AuthApp]:  # type: ignore[no-untyped-def]
     with TestClient(app, base_url="http://localhost") as client:
         store.users.create("admin", PASSWORD, is_admin=True)
         yield AuthApp(client, store)
+
+
+@pytest.fixture(scope="session")
+def auth_server(tmp_path_factory) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+    workdir = tmp_path_factory.mktemp("auth-server")
+    server = start_server(
+        f"sqlite:///{workdir / 'store.db'}",
+        workdir,
+        "--auth",
+        "--cors-allowed-origins",
+        "https://notebooks.example",
+        env={"TRACKDECK_ADMIN_PASSWORD": PASSWORD},
+    )
+    yield server
+    server.stop()

@@ -19,6 +19,7 @@ import mlflow
 import psutil
 import pytest
 from mlflow.exceptions import MlflowException
+from mlflow.server.auth.client import AuthServiceClient
 from mlflow.tracking import MlflowClient
 
 from tests.studio.conftest import LiveStudio
@@ -103,6 +104,21 @@ def test_two_servers_log_in_isolation(
     assert [m.name for m in registry.search_registered_models()] == ["plugin-model"]
     assert MlflowClient(alpha["direct_url"]).search_registered_models() == []
 
+    # Auth is on behind the studio: the server's own port wants credentials; a user the
+    # studio's admin creates through the proxy logs in there with the mlflow client.
+    bare = httpx.post(f"{beta['direct_url']}/api/2.0/mlflow/experiments/search", json={})
+    assert bare.status_code == 401
+    AuthServiceClient(beta["tracking_server_url"]).create_user("ada", "analytical-engine-1")
+    with_password = httpx.post(
+        f"{beta['direct_url']}/api/2.0/mlflow/experiments/search",
+        json={"max_results": 10},
+        auth=("ada", "analytical-engine-1"),
+    )
+    assert with_password.status_code == 200, with_password.text
+    # A client's own claim to be the proxy is dropped by the studio and refused direct.
+    forged = {"X-Trackdeck-Proxy-Secret": "guess", "X-Trackdeck-User": "admin"}
+    assert httpx.get(f"{beta['direct_url']}/", headers=forged).status_code == 401
+
     # What alpha holds, beta never sees, and the other way round.
     assert _run_names(alpha["tracking_server_url"]) == {"a-proxy"}
     assert _run_names(beta["tracking_server_url"]) == {"b-direct", "b-plugin"}
@@ -165,7 +181,9 @@ def test_stopped_server_gives_clients_a_clear_error(
     assert again.status_code == 409 and again.json()["error_code"] == "RESOURCE_CONFLICT"
 
 
-def test_killed_server_comes_back(studio: LiveStudio, pair: tuple[str, str]) -> None:
+def test_killed_server_comes_back(
+    studio: LiveStudio, pair: tuple[str, str], token_env: None
+) -> None:
     before = studio.describe("alpha")
     os.kill(before["pid"], signal.SIGKILL)
     deadline = time.monotonic() + 60
@@ -187,7 +205,9 @@ def _workers(pid: int) -> int:
     return sum(1 for child in children if "spawn_main" in " ".join(child.cmdline()))
 
 
-def test_update_size_restarts_with_more_workers(studio: LiveStudio, pair: tuple[str, str]) -> None:
+def test_update_size_restarts_with_more_workers(
+    studio: LiveStudio, pair: tuple[str, str], token_env: None
+) -> None:
     before = studio.describe("alpha")
     assert before["size"] == "Small" and before["workers"] == 1
     response = studio.api("PATCH", "/alpha", json={"size": "Medium"})
@@ -210,7 +230,7 @@ def test_update_size_restarts_with_more_workers(studio: LiveStudio, pair: tuple[
 
 
 def test_studio_restart_brings_back_started_servers(
-    studio: LiveStudio, pair: tuple[str, str]
+    studio: LiveStudio, pair: tuple[str, str], token_env: None
 ) -> None:
     alpha = studio.describe("alpha")
     studio.stop()

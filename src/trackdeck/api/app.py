@@ -89,7 +89,13 @@ def _authenticator(store: TrackingStore, config: ServerConfig) -> Authenticator 
     if not config.auth:
         return None
     store.permissions.default = Level.parse(config.auth_default_permission)
-    return Authenticator(store.users, store.permissions, Throttle(), config.proxy_secret or None)
+    return Authenticator(
+        store.users,
+        store.permissions,
+        Throttle(),
+        proxy_secret=config.proxy_secret or None,
+        admin_token=config.admin_token or None,
+    )
 
 
 def create_app(

@@ -3,7 +3,8 @@
 Accepted, in this order: `Authorization: Basic` (MLFLOW_TRACKING_USERNAME/PASSWORD),
 `Authorization: Bearer <API token>` (MLFLOW_TRACKING_TOKEN), the UI's session cookie, and
 the studio's proxy assertion (a per-server secret the studio adds to requests it has
-authenticated itself; `X-Trackdeck-User` then names the caller, an admin of the server).
+authenticated itself; `X-Trackdeck-User` then names the caller, an admin of the server),
+and the studio's own token as a Bearer token (an admin too).
 """
 
 from __future__ import annotations
@@ -101,11 +102,13 @@ class Authenticator:
         permissions: PermissionStore,
         throttle: Throttle,
         proxy_secret: str | None = None,
+        admin_token: str | None = None,
     ) -> None:
         self.users = users
         self.permissions = permissions
         self.throttle = throttle
         self.proxy_secret = proxy_secret
+        self.admin_token = admin_token
 
     def caller(self, headers: dict[str, str], client: str) -> Caller | None:
         """The caller these headers prove; None when they carry no credentials at all.
@@ -121,6 +124,10 @@ class Authenticator:
         if kind == "basic":
             return self._basic(value.strip(), client)
         if kind == "bearer":
+            if self.admin_token and hmac.compare_digest(
+                value.strip().encode(), self.admin_token.encode()
+            ):
+                return Caller(User(0, "studio", True, 0), self.permissions, asserted=True)
             user = self.users.user_for_token(value.strip())
             if user is None:
                 raise Unauthenticated("The API token is invalid, expired or revoked.")

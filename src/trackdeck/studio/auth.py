@@ -14,19 +14,11 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
-from trackdeck.errors import TrackdeckError
+from trackdeck.errors import PermissionDenied, Unauthenticated
 from trackdeck.studio.config import StudioConfig
 from trackdeck.studio.presign import SERVER_COOKIE, STUDIO_COOKIE, InvalidToken, verify
 
 USER_HEADER = "X-Trackdeck-User"
-
-
-class Unauthenticated(TrackdeckError):
-    error_code = "UNAUTHENTICATED"
-
-
-class Forbidden(TrackdeckError):
-    error_code = "PERMISSION_DENIED"
 
 
 def _same(a: str, b: str) -> bool:
@@ -74,12 +66,29 @@ def studio_user(request: Request, config: StudioConfig) -> str:
     )
 
 
-def may_use_server(request: Request, config: StudioConfig, name: str) -> bool:
-    """Whether a proxied request to server `name` is allowed."""
-    if config.token is None or credential_user(request, config.token) is not None:
-        return True
-    return session_ok(request, config, SERVER_COOKIE, name) or session_ok(
+def vouched_user(request: Request, config: StudioConfig, name: str) -> str | None:
+    """Who the studio vouches for on a proxied request to server `name`, or None.
+
+    A request that carries credentials of its own (a user's password or API token for that
+    server) is the server's to judge, so the studio vouches only for requests it has
+    authenticated itself: its token, its UI session, or a presigned URL's session (and,
+    with no studio token, every request that carries no credentials).
+    """
+    if config.token is None:
+        return None if request.headers.get("authorization") else "studio"
+    user = credential_user(request, config.token)
+    if user is not None:
+        return user
+    if request.headers.get("authorization"):
+        return None
+    if session_ok(request, config, SERVER_COOKIE, name) or session_ok(
         request, config, STUDIO_COOKIE, ""
+    ):
+        return "studio-ui"
+    raise Unauthenticated(
+        f"Authentication required for tracking server '{name}': send the studio token or "
+        "your user's credentials for the server (MLFLOW_TRACKING_USERNAME/PASSWORD or "
+        f"MLFLOW_TRACKING_TOKEN), or open a presigned URL (`trackdeck servers url {name}`)."
     )
 
 
@@ -89,7 +98,7 @@ def check_write(request: Request) -> None:
         return
     content_type = request.headers.get("content-type", "")
     if "application/json" not in content_type:
-        raise Forbidden("State-changing requests must send Content-Type: application/json.")
+        raise PermissionDenied("State-changing requests must send Content-Type: application/json.")
     origin = request.headers.get("origin")
     if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
-        raise Forbidden("Cross-origin request refused.")
+        raise PermissionDenied("Cross-origin request refused.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import os
 import secrets
 from dataclasses import dataclass
@@ -36,6 +37,11 @@ class StudioConfig:
     @property
     def servers_dir(self) -> Path:
         return self.data_dir / "servers"
+
+    def proxy_secret(self, server_name: str) -> str:
+        """What the proxy proves itself with to one server (see trackdeck.auth.identity):
+        derived from the studio's secret, so it survives restarts and differs per server."""
+        return hmac.new(self.secret(), f"proxy:{server_name}".encode(), "sha256").hexdigest()
 
     def secret(self) -> bytes:
         """The key presigned URLs and sessions are signed with, made once per data dir."""

@@ -19,8 +19,10 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from trackdeck.api.protocol import error_response
+from trackdeck.auth.identity import PROXY_SECRET_HEADER, PROXY_USER_HEADER
 from trackdeck.errors import ResourceDoesNotExist, TemporarilyUnavailable, TrackdeckError
 from trackdeck.studio import auth, presign
+from trackdeck.studio.config import StudioConfig
 from trackdeck.studio.records import SERVING, SIZES, State, TrackingServer
 
 HOP_BY_HOP = frozenset(
@@ -37,6 +39,8 @@ HOP_BY_HOP = frozenset(
     }
 )
 _STUDIO_COOKIES = (presign.SERVER_COOKIE, presign.STUDIO_COOKIE)
+# Only the proxy may say these; a client's own copies are dropped.
+VOUCHING_HEADERS = frozenset({PROXY_SECRET_HEADER, PROXY_USER_HEADER})
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
@@ -73,8 +77,18 @@ def _not_serving(server: TrackingServer) -> Response:
     return response
 
 
-def _request_headers(request: Request, name: str) -> dict[str, str]:
-    headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+def _request_headers(
+    request: Request, name: str, vouched: str | None, config: StudioConfig
+) -> dict[str, str]:
+    headers = {
+        k: v
+        for k, v in request.headers.items()
+        if k.lower() not in HOP_BY_HOP and k.lower() not in VOUCHING_HEADERS
+    }
+    if vouched is not None:
+        headers.pop("authorization", None)  # the studio's token is not the server's business
+        headers[PROXY_SECRET_HEADER] = config.proxy_secret(name)
+        headers[PROXY_USER_HEADER] = vouched
     cookies = [
         part
         for part in request.headers.get("cookie", "").split(";")
@@ -121,14 +135,10 @@ async def forward(request: Request) -> Response:
     server = studio.store.find(name)
     if server is None:
         return error_response(ResourceDoesNotExist(f"No tracking server named '{name}'."))
-    if not auth.may_use_server(request, studio.config, name):
-        return error_response(
-            auth.Unauthenticated(
-                f"Authentication required for tracking server '{name}': send the studio "
-                "token (MLFLOW_TRACKING_TOKEN) or open a presigned URL "
-                f"(`trackdeck servers url {name}`)."
-            )
-        )
+    try:
+        vouched = auth.vouched_user(request, studio.config, name)
+    except TrackdeckError as error:
+        return error_response(error)
     if server.state not in SERVING:
         return _not_serving(server)
     limit = SIZES[server.size].max_request_mib * 1024 * 1024
@@ -149,7 +159,7 @@ async def forward(request: Request) -> Response:
     outgoing = client.build_request(
         request.method,
         url,
-        headers=_request_headers(request, name),
+        headers=_request_headers(request, name, vouched, studio.config),
         content=_body(request, limit) if has_body else None,
     )
     try:

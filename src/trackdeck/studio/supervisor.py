@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -222,6 +223,14 @@ class Supervisor:
             root_path=f"/servers/{server.name}",
             automatic_model_registration=server.automatic_model_registration,
             workdir=self.workdir(server.name),
+            # Auth is always on behind the studio: requests the studio has authenticated
+            # arrive vouched for by the proxy, others need the server's own credentials.
+            env={
+                "TRACKDECK_AUTH": "true",
+                "TRACKDECK_PROXY_SECRET": self.config.proxy_secret(server.name),
+                "TRACKDECK_ALLOWED_HOSTS": urlsplit(self.config.url).hostname or "",
+                "TRACKDECK_ADMIN_TOKEN": self.config.token or "",
+            },
         )
 
     async def _launch_and_wait(self, name: str) -> str | None:
