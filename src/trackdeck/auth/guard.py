@@ -107,17 +107,18 @@ class Guard:
         if after is None:
             await self.app(scope, receive, send)
             return
-        status = 0
+        method = scope["method"]
 
-        async def send_status(message: Message) -> None:
-            nonlocal status
+        async def send_after_effect(message: Message) -> None:
+            # The effect lands before the client hears of success, so its next request
+            # (a run in the experiment it just created) already sees the new grant.
             if message["type"] == "http.response.start":
                 status = message["status"]
+                if 200 <= status < 300 or (status in (302, 303) and method == "POST"):
+                    await run_in_threadpool(after)
             await send(message)
 
-        await self.app(scope, receive, send_status)
-        if 200 <= status < 300 or (status in (302, 303) and scope["method"] == "POST"):
-            await run_in_threadpool(after)
+        await self.app(scope, receive, send_after_effect)
 
     async def _admit(
         self, scope: Scope, receive: Receive, rule: Rule
@@ -141,16 +142,21 @@ class Guard:
         fields: dict[str, Any] = {}
         if rule.fields:
             fields, receive = await _request_fields(scope, receive, headers, rule.fields)
-        if rule.locator is not None:
-            await run_in_threadpool(self._authorize, caller, rule, fields)
-        after = None
-        if rule.effect is not None:
-            after = await run_in_threadpool(rule.effect, self.auth.store, caller, fields)
+        if rule.locator is None and rule.effect is None:
+            return caller, receive, None
+        after = await run_in_threadpool(self._authorize, caller, rule, fields)
         return caller, receive, after
 
-    def _authorize(self, caller: Caller, rule: Rule, fields: dict[str, Any]) -> None:
-        if caller.is_admin:
-            return
+    def _authorize(
+        self, caller: Caller, rule: Rule, fields: dict[str, Any]
+    ) -> Callable[[], None] | None:
+        """Raise unless the caller may act on what the request names; then what to do
+        after the request succeeded (the rule's effect), if anything."""
+        if not caller.is_admin and rule.locator is not None:
+            self._check_level(caller, rule, fields)
+        return rule.effect(self.auth.store, caller, fields) if rule.effect else None
+
+    def _check_level(self, caller: Caller, rule: Rule, fields: dict[str, Any]) -> None:
         assert rule.locator is not None
         found = list(rule.locator.find(self.auth.store, fields))
         if found == list(resources.OWNERLESS):

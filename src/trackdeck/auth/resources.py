@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from trackdeck.artifacts import paths
 from trackdeck.errors import InvalidParameterValue
-from trackdeck.store.tables import experiments, logged_models, registered_models, runs
+from trackdeck.store.tables import experiments, logged_models, registered_models
 from trackdeck.store.tracking import TrackingStore
 
 EXPERIMENT = "experiment"
@@ -53,13 +53,6 @@ def _as_list(value: Any) -> list[str]:
     return [str(value)]
 
 
-def _experiments_of_runs(store: TrackingStore, run_ids: list[str]) -> list[str]:
-    if not run_ids:
-        return []
-    query = select(runs.c.experiment_id).where(runs.c.run_uuid.in_(run_ids)).distinct()
-    return [str(e) for e in store.db.read(lambda conn: conn.execute(query).scalars().all())]
-
-
 def by_experiment_id(*names: str) -> Locator:
     def find(_store: TrackingStore, fields: Fields) -> list[str]:
         return _as_list(_first(fields, names))
@@ -81,7 +74,8 @@ def by_experiment_name(name: str) -> Locator:
 
 def by_run(*names: str) -> Locator:
     def find(store: TrackingStore, fields: Fields) -> list[str]:
-        return _experiments_of_runs(store, _as_list(_first(fields, names)))
+        run_ids = _as_list(_first(fields, names))
+        return store.runs.experiment_ids(run_ids) if run_ids else []
 
     return Locator(EXPERIMENT, names, find, f"experiment of the run(s) in {'/'.join(names)}")
 

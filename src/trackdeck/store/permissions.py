@@ -13,7 +13,18 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, delete, false, insert, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    delete,
+    false,
+    insert,
+    literal,
+    select,
+    true,
+    union_all,
+    update,
+)
 
 from trackdeck.errors import InvalidParameterValue, ResourceAlreadyExists, ResourceDoesNotExist
 from trackdeck.store.database import Database, IntegrityError
@@ -107,27 +118,29 @@ class PermissionStore:
         self.default = default
 
     # -- resolution ----------------------------------------------------------------------
-    def visible(self, user_id: int, resource_type: str) -> Visible:
-        """Every grant of the user on `resource_type`, folded into one `Visible`."""
-
-        def work(conn: Connection) -> tuple[list, list]:
-            direct = conn.execute(
-                select(user_permissions.c.resource_id, user_permissions.c.permission).where(
-                    user_permissions.c.user_id == user_id,
-                    user_permissions.c.resource_type == resource_type,
-                )
-            ).all()
-            via_roles = conn.execute(
-                select(role_permissions.c.resource_pattern, role_permissions.c.permission)
-                .join(user_roles, user_roles.c.role_id == role_permissions.c.role_id)
-                .where(
-                    user_roles.c.user_id == user_id,
-                    role_permissions.c.resource_type == resource_type,
-                )
-            ).all()
-            return direct, via_roles
-
-        direct, via_roles = self.db.read(work)
+    def visible(
+        self, user_id: int, resource_type: str, only: Iterable[str] | None = None
+    ) -> Visible:
+        """Every grant of the user on `resource_type` (on `only` these ids, if given),
+        folded into one `Visible`; one query."""
+        own = user_permissions.c
+        roles_ = role_permissions.c
+        direct_query = select(own.resource_id, own.permission, literal(True)).where(
+            own.user_id == user_id, own.resource_type == resource_type
+        )
+        role_query = (
+            select(roles_.resource_pattern, roles_.permission, literal(False))
+            .join(user_roles, user_roles.c.role_id == roles_.role_id)
+            .where(user_roles.c.user_id == user_id, roles_.resource_type == resource_type)
+        )
+        if only is not None:
+            ids = list(only)
+            direct_query = direct_query.where(own.resource_id.in_(ids))
+            role_query = role_query.where(roles_.resource_pattern.in_([*ids, "*"]))
+        query = union_all(direct_query, role_query)
+        rows = self.db.read(lambda conn: conn.execute(query).all())
+        direct = [(rid, permission) for rid, permission, is_own in rows if is_own]
+        via_roles = [(pattern, permission) for pattern, permission, is_own in rows if not is_own]
         base = max([self.default, *(Level[p] for pat, p in via_roles if pat == "*")])
         levels: dict[str, Level] = {}
         for pattern, permission in via_roles:
@@ -139,8 +152,9 @@ class PermissionStore:
 
     def level(self, user_id: int, resource_type: str, resource_ids: Iterable[str]) -> Level:
         """The lowest of the user's levels over `resource_ids` (all must allow the action)."""
-        visible = self.visible(user_id, resource_type)
-        return min((visible.level(rid) for rid in resource_ids), default=Level.MANAGE)
+        ids = list(resource_ids)
+        visible = self.visible(user_id, resource_type, only=ids)
+        return min((visible.level(rid) for rid in ids), default=Level.MANAGE)
 
     # -- per-user grants -------------------------------------------------------------------
     def grant(self, user_id: int, resource_type: str, resource_id: str, level: Level) -> None:

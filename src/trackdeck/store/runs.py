@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 
 from sqlalchemy import Connection, Row, select, update
@@ -77,9 +78,39 @@ def active_run_row(conn: Connection, run_id: str) -> Row:
     return row
 
 
+_OWNER_CACHE_SIZE = 65_536
+
+
 class RunStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        # run id -> experiment id: a run never moves, so this never goes stale.
+        self._owners: OrderedDict[str, str] = OrderedDict()
+        self._owners_lock = threading.Lock()
+
+    def experiment_ids(self, run_ids: Sequence[str]) -> list[str]:
+        """The experiments holding these runs (unknown runs are skipped), cached."""
+        found: set[str] = set()
+        missing: list[str] = []
+        with self._owners_lock:
+            for run_id in run_ids:
+                owner = self._owners.get(run_id)
+                if owner is None:
+                    missing.append(run_id)
+                else:
+                    found.add(owner)
+        if missing:
+            query = select(runs.c.run_uuid, runs.c.experiment_id).where(
+                runs.c.run_uuid.in_(missing)
+            )
+            rows = self.db.read(lambda conn: conn.execute(query).all())
+            with self._owners_lock:
+                for run_id, experiment_id in rows:
+                    self._owners[run_id] = str(experiment_id)
+                    found.add(str(experiment_id))
+                while len(self._owners) > _OWNER_CACHE_SIZE:
+                    self._owners.popitem(last=False)
+        return sorted(found)
 
     def create(
         self,
