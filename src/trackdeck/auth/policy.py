@@ -78,12 +78,17 @@ def own_new_experiment(
     return after
 
 
-@_effect(("name",))
-def own_new_model(store: Any, caller: Any, fields: dict[str, Any]) -> Callable[[], None] | None:
-    name = fields.get("name")
-    if not isinstance(name, str) or r.by_model_name("name").find(store, fields):
-        return None
-    return lambda: caller.own(r.REGISTERED_MODEL, name)
+def owns_new_model(field: str) -> Effect:
+    """The caller manages the registered model named by `field` if this request creates it."""
+
+    @_effect((field,))
+    def own(store: Any, caller: Any, fields: dict[str, Any]) -> Callable[[], None] | None:
+        name = fields.get(field)
+        if not isinstance(name, str) or r.by_model_name(field).find(store, fields):
+            return None
+        return lambda: caller.own(r.REGISTERED_MODEL, name)
+
+    return own
 
 
 @_effect(("name",))
@@ -162,7 +167,7 @@ TRACKING_RULES: dict[str, Rule] = {
     f"DELETE {_MLFLOW}/logged-models/{{model_id}}/tags/{{tag_key:path}}": needs(EDIT, LOGGED_MODEL),
     f"POST {_MLFLOW}/logged-models/{{model_id}}/params": needs(EDIT, LOGGED_MODEL),
     # Registry.
-    f"POST {_MODELS}/create": signed_in(own_new_model),
+    f"POST {_MODELS}/create": signed_in(owns_new_model("name")),
     f"GET {_MODELS}/get": needs(READ, MODEL),
     f"POST {_MODELS}/rename": needs(MANAGE, MODEL, rename_model),
     f"PATCH {_MODELS}/update": needs(EDIT, MODEL),
@@ -257,7 +262,9 @@ TRACKING_RULES: dict[str, Rule] = {
     "POST /models/description": needs(EDIT, MODEL),
     "POST /models/tags/set": needs(EDIT, MODEL),
     "POST /models/tags/delete": needs(EDIT, MODEL),
-    # Registering a run's model: EDIT on the model; the run is checked by the handler's
-    # source confinement, and a new model name makes the caller its owner.
-    "POST /models/register": needs(EDIT, r.by_model_name("model_name")),
+    # Registering a run's model: EDIT on the model if it exists (a new name makes the
+    # caller its manager); the source run is checked by the handler's source confinement.
+    "POST /models/register": needs(
+        EDIT, r.by_model_name("model_name"), owns_new_model("model_name")
+    ),
 }
