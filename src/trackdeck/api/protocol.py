@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from trackdeck.auth.identity import caller_of
+from trackdeck.auth.identity import CHECK, caller_of
 from trackdeck.entities import Page
 from trackdeck.errors import InvalidParameterValue, TrackdeckError
 
@@ -97,7 +97,13 @@ def _query_dict(request: Request, request_type: type[msgspec.Struct]) -> dict[st
 
 
 async def decode_request(request: Request, request_type: type[R]) -> R:
-    """The typed request from the query string (GET) or the JSON body (other methods).
+    """The typed request from the query string (GET) or the JSON body (other methods)."""
+    body = b"" if request.method == "GET" else await request.body()
+    return parse_request(request, body, request_type)
+
+
+def parse_request(request: Request, body: bytes, request_type: type[R]) -> R:
+    """The typed request from the query string (GET) or `body`, the JSON body.
 
     Path parameters of the route (`/logged-models/{model_id}`) fill the fields of the same
     name, over whatever the query or body says: the URL names the resource.
@@ -106,7 +112,6 @@ async def decode_request(request: Request, request_type: type[R]) -> R:
         if request.method == "GET":
             fields = _query_dict(request, request_type) | request.path_params
             return msgspec.convert(fields, request_type, strict=False)
-        body = await request.body()
         if not body.strip():
             body = b"{}"
         content_type = request.headers.get("content-type", "")
@@ -150,14 +155,22 @@ class Rpc:
 def endpoint(rpc: Rpc, context: Any) -> Callable[[Request], Awaitable[Response]]:
     """A Starlette endpoint running `rpc` against `context` with MLflow's error envelope."""
 
+    def run(request: Request, body: bytes) -> Any:
+        check = request.scope.pop(CHECK, None)  # the auth guard's, when auth is on
+        after = check() if check is not None else None
+        message = parse_request(request, body, rpc.request_type)
+        if rpc.scoped:
+            payload = rpc.handler(context, message, caller_of(request.scope))
+        else:
+            payload = rpc.handler(context, message)
+        if after is not None:
+            after()
+        return payload
+
     async def answer(request: Request) -> Response:
         try:
-            message = await decode_request(request, rpc.request_type)
-            if rpc.scoped:
-                caller = caller_of(request.scope)
-                payload = await run_in_threadpool(rpc.handler, context, message, caller)
-            else:
-                payload = await run_in_threadpool(rpc.handler, context, message)
+            body = b"" if request.method == "GET" else await request.body()
+            payload = await run_in_threadpool(run, request, body)
         except TrackdeckError as error:
             return error_response(error)
         except Exception as exc:  # a bug: answer the MLflow error JSON, keep serving
@@ -166,4 +179,5 @@ def endpoint(rpc: Rpc, context: Any) -> Callable[[Request], Awaitable[Response]]
         return json_response(payload)
 
     answer.__name__ = rpc.handler.__name__
+    answer.runs_checks = True  # type: ignore[attr-defined]
     return answer

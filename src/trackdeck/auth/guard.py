@@ -13,6 +13,7 @@ import copy
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -25,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from trackdeck.api.protocol import error_response
 from trackdeck.auth import resources
-from trackdeck.auth.identity import CALLER, SIGNED_OUT, Authenticator, Caller
+from trackdeck.auth.identity import CALLER, CHECK, SIGNED_OUT, Authenticator, Caller
 from trackdeck.auth.policy import Access, Rule
 from trackdeck.errors import PermissionDenied, TrackdeckError, Unauthenticated
 from trackdeck.store.tracking import TrackingStore
@@ -64,7 +65,8 @@ def protect(routes: list[BaseRoute], rules: dict[str, Rule], auth: AuthContext) 
             missing += [rule_key(m, route.path) for m, rule in by_method.items() if rule is None]
             if "GET" in by_method:
                 by_method["HEAD"] = by_method["GET"]
-            copied.app = Guard(route.app, by_method, auth)
+            deferred = getattr(route.endpoint, "runs_checks", False)
+            copied.app = Guard(route.app, by_method, auth, deferred)
         elif isinstance(route, Mount):
             rule = rules.get(f"MOUNT {route.path}")
             if rule is None:
@@ -82,10 +84,17 @@ def protect(routes: list[BaseRoute], rules: dict[str, Rule], auth: AuthContext) 
 
 
 class Guard:
-    def __init__(self, app: ASGIApp, rules: dict[str, Rule | None], auth: AuthContext) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        rules: dict[str, Rule | None],
+        auth: AuthContext,
+        deferred: bool = False,
+    ) -> None:
         self.app = app
         self.rules = rules
         self.auth = auth
+        self.deferred = deferred
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.auth.authenticator is None:
@@ -95,15 +104,29 @@ class Guard:
         if rule is None:  # a method the route does not serve: let it answer 405
             await self.app(scope, receive, send)
             return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        fields: dict[str, Any] = {}
         try:
-            caller, receive, after = await self._admit(scope, receive, rule)
+            if rule.fields:
+                fields, receive = await _request_fields(scope, receive, headers, rule.fields)
+        except TrackdeckError as error:
+            await error_response(error)(scope, receive, send)
+            return
+        check = partial(self._check, scope, headers, rule, fields)
+        if self.deferred:
+            # An RPC runs the check in the worker thread it runs its handler in: no extra
+            # thread hop on the hot path (see api.protocol.endpoint).
+            scope[CHECK] = check
+            await self.app(scope, receive, send)
+            return
+        try:
+            after = await run_in_threadpool(check)
         except Unauthenticated as error:
             await self._unauthenticated(scope, error)(scope, receive, send)
             return
         except TrackdeckError as error:
             await error_response(error)(scope, receive, send)
             return
-        scope[CALLER] = caller
         if after is None:
             await self.app(scope, receive, send)
             return
@@ -120,40 +143,30 @@ class Guard:
 
         await self.app(scope, receive, send_after_effect)
 
-    async def _admit(
-        self, scope: Scope, receive: Receive, rule: Rule
-    ) -> tuple[Caller, Receive, Callable[[], None] | None]:
+    def _check(
+        self, scope: Scope, headers: dict[str, str], rule: Rule, fields: dict[str, Any]
+    ) -> Callable[[], None] | None:
+        """Authenticate and authorize (in a worker thread); store the caller in the scope
+        and return what to do once the request succeeded (the rule's effect), if anything.
+        """
         authenticator = self.auth.authenticator
         assert authenticator is not None
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         client = (scope.get("client") or ("unknown", 0))[0]
-        caller = await run_in_threadpool(authenticator.caller, headers, client)
+        caller = authenticator.caller(headers, client)
         if caller is None:
-            if rule.access is Access.PUBLIC:
-                return SIGNED_OUT, receive, None
-            raise Unauthenticated(
-                "Authentication required: send MLFLOW_TRACKING_USERNAME and "
-                "MLFLOW_TRACKING_PASSWORD, or an API token as MLFLOW_TRACKING_TOKEN."
-            )
-        if caller.session is not None and scope["method"] not in SAFE_METHODS:
+            if rule.access is not Access.PUBLIC:
+                raise Unauthenticated(
+                    "Authentication required: send MLFLOW_TRACKING_USERNAME and "
+                    "MLFLOW_TRACKING_PASSWORD, or an API token as MLFLOW_TRACKING_TOKEN."
+                )
+            caller = SIGNED_OUT
+        elif caller.session is not None and scope["method"] not in SAFE_METHODS:
             _check_csrf(scope, headers)
         if rule.access is Access.ADMIN and not caller.is_admin:
             raise PermissionDenied("Permission denied: only an admin may do this.")
-        fields: dict[str, Any] = {}
-        if rule.fields:
-            fields, receive = await _request_fields(scope, receive, headers, rule.fields)
-        if rule.locator is None and rule.effect is None:
-            return caller, receive, None
-        after = await run_in_threadpool(self._authorize, caller, rule, fields)
-        return caller, receive, after
-
-    def _authorize(
-        self, caller: Caller, rule: Rule, fields: dict[str, Any]
-    ) -> Callable[[], None] | None:
-        """Raise unless the caller may act on what the request names; then what to do
-        after the request succeeded (the rule's effect), if anything."""
         if not caller.is_admin and rule.locator is not None:
             self._check_level(caller, rule, fields)
+        scope[CALLER] = caller
         return rule.effect(self.auth.store, caller, fields) if rule.effect else None
 
     def _check_level(self, caller: Caller, rule: Rule, fields: dict[str, Any]) -> None:

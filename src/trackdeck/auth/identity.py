@@ -23,6 +23,7 @@ from trackdeck.store.permissions import Level, PermissionStore, Visible
 from trackdeck.store.users import Session, User, UserStore
 
 CALLER = "trackdeck.caller"  # the scope key the guard stores the caller under
+CHECK = "trackdeck.check"  # a check the guard leaves for an RPC to run in its worker
 SESSION_COOKIE = "trackdeck_session"
 PROXY_SECRET_HEADER = "x-trackdeck-proxy-secret"
 PROXY_USER_HEADER = "x-trackdeck-user"
