@@ -137,12 +137,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--scale", choices=sorted(SCALES), default="small")
     parser.add_argument("--only", choices=["trackdeck", "mlflow"], help="bench one server")
     parser.add_argument("--keep", action="store_true", help="keep the servers' temp dirs")
+    parser.add_argument(
+        "--suite",
+        choices=["tracking", "endpoints"],
+        default="tracking",
+        help="tracking servers (default) or model endpoints (bench/endpoints.py)",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; 0 if every workload produced a checked figure, else 1."""
     args = parse_args(argv)
+    if args.suite == "endpoints":
+        from bench import endpoints
+
+        return endpoints.main(args.scale, args.keep)
     scale = SCALES[args.scale]
     names = [args.only] if args.only else ["trackdeck", "mlflow"]
     if "mlflow" in names:

@@ -10,6 +10,9 @@ import click
 from trackdeck import __version__
 from trackdeck.auth.cli import users as users_commands
 from trackdeck.config import DATA_DIR, ServerConfig, absolute_destination, default_store_uri
+from trackdeck.jobs.cli import jobs as jobs_commands
+from trackdeck.jobs.sweep_cli import sweep as sweep_command
+from trackdeck.serving.cli import endpoints as endpoints_commands
 from trackdeck.studio.cli import register as register_studio_commands
 
 
@@ -215,6 +218,9 @@ def db_upgrade(uri: str) -> None:
 
 register_studio_commands(main)  # `trackdeck studio` and `trackdeck servers ...`
 main.add_command(users_commands)  # `trackdeck users ...`
+main.add_command(endpoints_commands)  # `trackdeck endpoints ...`
+main.add_command(jobs_commands)  # `trackdeck jobs ...`
+main.add_command(sweep_command)  # `trackdeck sweep ...`
 
 
 if __name__ == "__main__":

@@ -60,14 +60,16 @@ def test_studio_page(studio: LiveStudio, page) -> None:  # type: ignore[no-untyp
     server_tab.wait_for_load_state()
     assert "/servers/from-ui/" in server_tab.url
     assert server_tab.locator("body").inner_text() != ""
-    # The server UI's own links (absolute paths) stay on that server.
-    server_tab.locator("a[href='/models']").first.click()
+    # The server UI's links carry the server's prefix and stay on that server.
+    assert server_tab.locator("a.brand").get_attribute("href") == "/servers/from-ui/"
+    server_tab.locator("a[href='/servers/from-ui/models']").first.click()
     server_tab.wait_for_url("**/servers/from-ui/models")
     server_tab.locator("a.brand").click()
     server_tab.wait_for_url("**/servers/from-ui/")
     # Its forms work through the proxy too (CSRF origin check, POST, redirect).
-    server_tab.fill("form[action='/experiments/create'] input[name=name]", "made-in-ui")
-    server_tab.locator("form[action='/experiments/create'] button[type=submit]").click()
+    create = "form[action='/servers/from-ui/experiments/create']"
+    server_tab.fill(f"{create} input[name=name]", "made-in-ui")
+    server_tab.locator(f"{create} button[type=submit]").click()
     server_tab.wait_for_url("**/servers/from-ui/experiments/*")
     experiments = httpx.post(
         f"{studio.url}/servers/from-ui/api/2.0/mlflow/experiments/search",

@@ -24,7 +24,8 @@ from starlette.routing import Route
 
 from trackdeck.api.protocol import Message, decode_request, error_response, json_response
 from trackdeck.errors import InvalidParameterValue, TrackdeckError
-from trackdeck.studio import auth, presign
+from trackdeck.studio import presign
+from trackdeck.studio.policy import studio_user_of
 from trackdeck.studio.proxy import prefix
 from trackdeck.studio.records import (
     SIZES,
@@ -121,10 +122,8 @@ Handler = Callable[[Request, Any, str], Awaitable[Any]]
 
 def route(path: str, method: str, request_type: type[Message], handler: Handler) -> Route:
     async def answer(request: Request) -> Response:
-        studio = request.app.state.studio
         try:
-            user = auth.studio_user(request, studio.config)
-            auth.check_write(request)
+            user = studio_user_of(request)
             message = await decode_request(request, request_type)
             payload = await handler(request, message, user)
         except TrackdeckError as error:

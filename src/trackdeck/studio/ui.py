@@ -7,7 +7,6 @@ polls it, so state changes show without a reload.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,7 +18,9 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from trackdeck import __version__
+from trackdeck.auth.throttle import Throttle
 from trackdeck.errors import TrackdeckError
+from trackdeck.serving.links import endpoints_context
 from trackdeck.studio import auth, presign, proxy
 from trackdeck.studio.records import SIZES, State
 
@@ -43,6 +44,7 @@ HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
+LOGIN_THROTTLE = Throttle()  # wrong tokens per client address
 LOGIN_SESSION_S = 12 * 3600
 
 ENV = jinja2.Environment(
@@ -78,6 +80,7 @@ async def home(request: Request) -> Response:
             "studio_url": studio.config.url,
             "user": user,
             "auth_on": studio.config.token is not None,
+            **endpoints_context(request),
         },
     )
 
@@ -96,9 +99,15 @@ async def login(request: Request) -> Response:
     expected = studio.config.token
     if expected is None:
         return RedirectResponse("/", status_code=303)
+    client = request.client.host if request.client else "unknown"
+    try:
+        LOGIN_THROTTLE.check(client)
+    except TrackdeckError as error:
+        return render("login.html", {"error": error.message}, status=error.http_status)
     if not isinstance(token, str) or not auth._same(token, expected):
-        time.sleep(0.2)  # slow down guessing a little
+        LOGIN_THROTTLE.failed(client)
         return render("login.html", {"error": "Wrong token."}, status=401)
+    LOGIN_THROTTLE.succeeded(client)
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(
         presign.STUDIO_COOKIE,

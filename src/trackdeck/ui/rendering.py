@@ -137,6 +137,18 @@ def _environment() -> jinja2.Environment:
 ENV = _environment()
 
 
+def root_path(request: Request) -> str:
+    """The prefix a proxy serves this server under (`/servers/NAME` behind the studio),
+    which every link of a page starts with."""
+    return str(request.scope.get("root_path", "")).rstrip("/")
+
+
+def route_path(request: Request) -> str:
+    """The request's path without that prefix: what the routes match."""
+    path, root = request.url.path, root_path(request)
+    return (path[len(root) :] or "/") if root and path.startswith(root) else path
+
+
 def render(
     request: Request, template: str, context: dict[str, Any], status: int = 200
 ) -> HTMLResponse:
@@ -148,6 +160,8 @@ def render(
         csrf_field=csrf.FIELD,
         csrf_token=csrf.token_for(request),
         signed_in_as=caller_of(request.scope).username,
+        root=root_path(request),
+        route_path=route_path(request),
         flash={"kind": kind, "message": message} if flash else None,
         **context,
     )

@@ -18,6 +18,7 @@ from trackdeck.errors import InvalidParameterValue, TrackdeckError
 from trackdeck.store.experiments import ACTIVE, DELETED
 from trackdeck.ui.handlers import form_action, form_text, page, tracking
 from trackdeck.ui.rendering import render
+from trackdeck.ui.sweep import sweep_view
 from trackdeck.ui.values import NOTE_TAG, json_number, run_view
 
 X_AXES = ("step", "time", "relative")
@@ -58,6 +59,7 @@ def run_page(request: Request) -> Response:
     ).items
     options = chart_options(request.query_params)
     metric_keys = sorted(view.metrics)
+    sweep = sweep_view(store, view)
     return render(
         request,
         "run.html",
@@ -68,6 +70,7 @@ def run_page(request: Request) -> Response:
             "experiment": experiment,
             "parent": parent,
             "children": [run_view(c) for c in children],
+            "sweep": sweep,
             "metric_keys": metric_keys,
             "options": options,
             "params": dict(request.query_params),
@@ -80,6 +83,7 @@ def run_page(request: Request) -> Response:
                 "latest": {k: json_number(v) for k, v in view.metrics.items()},
                 "options": options,
                 "artifact_uri": view.artifact_uri,
+                "sweep": sweep.page_data() if sweep else None,
             },
         },
     )

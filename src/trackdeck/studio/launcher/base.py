@@ -26,6 +26,8 @@ class LaunchSpec:
     automatic_model_registration: bool
     workdir: Path  # the server's own folder (logs, default stores)
     env: dict[str, str] = field(default_factory=dict)
+    # A process other than `trackdeck server` (a model endpoint's scoring process).
+    command: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

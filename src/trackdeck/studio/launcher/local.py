@@ -88,11 +88,15 @@ def _pid_is_server(pid: int, port: int | None = None) -> bool:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return False
+    if b"trackdeck.serving.scoring" in cmdline:
+        return True
     return b"trackdeck.cli" in cmdline and b"server" in cmdline
 
 
 class LocalLauncher(Launcher):
-    def __init__(self) -> None:
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        # Set for every process, e.g. TRACKDECK_STUDIO_URL: a server's UI links to its studio.
+        self._env = dict(env or {})
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
         self._workdirs: dict[str, Path] = {}
 
@@ -105,13 +109,14 @@ class LocalLauncher(Launcher):
             # glibc reserves 64 MiB of address space per thread arena; two arenas keep a
             # threaded server far below RLIMIT_AS without costing throughput here.
             "MALLOC_ARENA_MAX": "2",
+            **self._env,
             **spec.env,
         }
         with log_path.open("ab") as log:
             log.write(f"--- {time.strftime('%Y-%m-%dT%H:%M:%S')} launching\n".encode())
             log.flush()
             process = subprocess.Popen(
-                server_command(spec),
+                list(spec.command) or server_command(spec),
                 cwd=spec.workdir,
                 stdin=subprocess.DEVNULL,
                 stdout=log,

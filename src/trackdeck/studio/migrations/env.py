@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import trackdeck.serving.tables  # noqa: F401  (the endpoint tables join `metadata`)
 from trackdeck.studio.migrate import VERSION_TABLE
 from trackdeck.studio.tables import metadata
 

@@ -51,6 +51,9 @@ const trackdeck = (() => {
     return span;
   }
 
+  // Behind the studio every URL of this server starts with /servers/NAME.
+  const ROOT = document.querySelector('meta[name="root-path"]')?.content || "";
+
   // State changes made with the session cookie must carry the page's CSRF token.
   function csrfToken() {
     const meta = document.querySelector('meta[name="csrf-token"]');
@@ -58,7 +61,7 @@ const trackdeck = (() => {
   }
 
   async function api(path, options = {}) {
-    const response = await fetch(`/ajax-api/2.0/mlflow/${path}`, {
+    const response = await fetch(`${ROOT}/ajax-api/2.0/mlflow/${path}`, {
       credentials: "same-origin",
       headers: options.body
         ? { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() }
@@ -164,7 +167,9 @@ const trackdeck = (() => {
     });
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      if (selected.size) window.location.href = `/compare?runs=${Array.from(selected).join(",")}`;
+      if (selected.size) {
+        window.location.href = `${ROOT}/compare?runs=${Array.from(selected).join(",")}`;
+      }
     });
     // Links to other pages of this table carry the selection along.
     document.addEventListener("click", (event) => {
@@ -283,6 +288,6 @@ const trackdeck = (() => {
     initColumnPicker();
   });
 
-  return { $, $$, ready, api, pageData, setQuery, formatValue, formatDuration, localTime,
+  return { ROOT, $, $$, ready, api, pageData, setQuery, formatValue, formatDuration, localTime,
     statusBadge, startLiveRefresh, updateCells };
 })();

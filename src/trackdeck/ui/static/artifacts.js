@@ -3,7 +3,7 @@
 "use strict";
 
 (() => {
-  const { $, api, pageData, setQuery, ready } = trackdeck;
+  const { ROOT: root, $, api, pageData, setQuery, ready } = trackdeck;
   const IMAGE = /\.(png|jpe?g|gif|webp|bmp|svg)$/i;
   const TABLE = /\.(csv|tsv)$/i;
   const TEXT = /(\.(txt|log|md|py|json|ya?ml|ini|cfg|toml|sh|r|sql|html?|xml|js|ts|css|ipynb|lock|properties)$|(^|\/)(MLmodel|requirements\.txt|conda\.yaml|python_env\.yaml|LICENSE|README)$)/i;
@@ -15,9 +15,9 @@
     const encoded = path.split("/").map(encodeURIComponent).join("/");
     if (uri.startsWith("mlflow-artifacts:")) {
       const rest = uri.replace(/^mlflow-artifacts:\/*/, "").replace(/^[^/]*@?[^/]*\/\//, "");
-      return `/api/2.0/mlflow-artifacts/artifacts/${rest.replace(/\/+$/, "")}/${encoded}`;
+      return `${root}/api/2.0/mlflow-artifacts/artifacts/${rest.replace(/\/+$/, "")}/${encoded}`;
     }
-    return `/get-artifact?path=${encodeURIComponent(path)}&run_uuid=${encodeURIComponent(data.run_id)}`;
+    return `${root}/get-artifact?path=${encodeURIComponent(path)}&run_uuid=${encodeURIComponent(data.run_id)}`;
   }
 
   function humanSize(bytes) {

@@ -357,4 +357,6 @@
     if (data.runs) initComparePage(data);
     else if (data.run_id) initRunPage(data);
   });
+
+  window.trackdeckCharts = { parallelChart };  // for the sweep view (sweep.js)
 })();

@@ -1,0 +1,1 @@
+"""MLprojects run as tracked jobs (in the studio) and sweeps (from the user's terminal)."""

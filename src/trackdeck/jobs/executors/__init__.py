@@ -1,0 +1,1 @@
+"""Where sweep trials run: local processes (default) or a Ray cluster."""

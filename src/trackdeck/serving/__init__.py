@@ -1,0 +1,1 @@
+"""Model endpoints: registered model versions served behind `/ping` and `/invocations`."""
