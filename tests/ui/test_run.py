@@ -172,3 +172,13 @@ def test_many_metrics_load_their_charts_when_scrolled_to(page, sweep: Sweep) -> 
         "key => (document.querySelector(`.chart[data-metric='${key}']`).data || []).length === 1",
         arg=keys[-1],
     )
+
+
+def test_links_the_mlflow_client_prints_lead_to_the_pages(page, sweep: Sweep) -> None:
+    """mlflow prints `View run ... at: <server>/#/experiments/<id>/runs/<run_id>`."""
+    run_id = sweep.run_ids[0]
+    page.goto(f"/#/experiments/{sweep.experiment_id}/runs/{run_id}")
+    page.wait_for_url(f"**/runs/{run_id}")
+    expect(page.locator("#run-name")).to_have_text(sweep.names[run_id])
+    page.goto(f"/#/experiments/{sweep.experiment_id}")
+    page.wait_for_url(f"**/experiments/{sweep.experiment_id}")

@@ -54,6 +54,15 @@ const trackdeck = (() => {
   // Behind the studio every URL of this server starts with /servers/NAME.
   const ROOT = document.querySelector('meta[name="root-path"]')?.content || "";
 
+  // The mlflow client prints links in MLflow's UI form (`/#/experiments/1/runs/<id>`):
+  // send them to the matching page here.
+  const mlflowLink = window.location.hash.match(/^#\/experiments\/(\d+)(?:\/runs\/([0-9a-f]+))?/);
+  if (mlflowLink) {
+    window.location.replace(
+      mlflowLink[2] ? `${ROOT}/runs/${mlflowLink[2]}` : `${ROOT}/experiments/${mlflowLink[1]}`,
+    );
+  }
+
   // State changes made with the session cookie must carry the page's CSRF token.
   function csrfToken() {
     const meta = document.querySelector('meta[name="csrf-token"]');
