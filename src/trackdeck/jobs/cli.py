@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -12,50 +11,24 @@ import click
 
 from trackdeck.jobs.projects import is_remote
 from trackdeck.jobs.records import FINAL
-from trackdeck.studio.cli import Api
+from trackdeck.studio.client import StudioClient, echo_json, parse_pairs, studio_options
 
-BASE = "/api/trackdeck/v1/jobs"
+JOBS = "/jobs"
 FOLLOW_POLL_S = 0.5
 
 
-class JobsApi:
-    """The studio's jobs API, with the same address, token and user as `trackdeck servers`."""
-
-    def __init__(self, studio_url: str, token: str | None) -> None:
-        self.client = Api(studio_url, token).client
-
-    def call(
-        self, method: str, path: str = "", payload: Any = None, **params: Any
-    ) -> dict[str, Any]:
-        import httpx
-
-        try:
-            response = self.client.request(
-                method,
-                BASE + path,
-                json=payload if method != "GET" else None,
-                params={k: v for k, v in params.items() if v is not None},
-            )
-        except httpx.HTTPError as exc:
-            raise click.ClickException(
-                f"Cannot reach the studio at {self.client.base_url}: {exc}"
-            ) from exc
-        try:
-            data = response.json()
-        except ValueError:
-            data = {"message": response.text}
-        if response.status_code >= 400:
-            code = data.get("error_code", response.status_code)
-            raise click.ClickException(f"{code}: {data.get('message', '')}")
-        return data  # type: ignore[no-any-return]
+class JobsApi(StudioClient):
+    """The studio client, with what `trackdeck jobs` asks of jobs."""
 
     def job(self, job_id: str) -> dict[str, Any]:
-        return self.call("GET", f"/{job_id}")["job"]
+        return self.call("GET", f"{JOBS}/{job_id}")["job"]
 
     def follow(self, job_id: str, offset: int = 0, follow: bool = True) -> None:
         """Print the job's output from `offset`; with `follow`, until the job has ended."""
         while True:
-            chunk = self.call("GET", f"/{job_id}/logs", offset=offset, max_bytes=262144)
+            chunk = self.call(
+                "GET", f"{JOBS}/{job_id}/logs", params={"offset": offset, "max_bytes": 262144}
+            )
             if chunk["text"]:
                 click.echo(chunk["text"], nl=False)
             offset = chunk["next_offset"]
@@ -70,29 +43,8 @@ class JobsApi:
         return job
 
 
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, sort_keys=True))
-
-
-def parse_assignments(values: tuple[str, ...], hint: str = "-P") -> dict[str, str]:
-    parameters = {}
-    for value in values:
-        key, sep, text = value.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"{value!r}: expected NAME=VALUE", param_hint=hint)
-        parameters[key] = text
-    return parameters
-
-
 @click.group()
-@click.option(
-    "--studio-url",
-    default="http://127.0.0.1:5000",
-    show_default=True,
-    envvar="TRACKDECK_STUDIO_URL",
-    help="The studio to talk to.",
-)
-@click.option("--token", default=None, envvar="TRACKDECK_TOKEN", help="The studio token.")
+@studio_options
 @click.pass_context
 def jobs(ctx: click.Context, studio_url: str, token: str | None) -> None:
     """Run MLprojects as tracked jobs on the studio's tracking servers."""
@@ -131,14 +83,14 @@ def submit(
     payload = {
         "project_uri": uri,
         "entry_point": entry_point,
-        "parameters": parse_assignments(params),
+        "parameters": parse_pairs(params, "-P"),
         "experiment_name": experiment,
         "server": server,
         "env_manager": env_manager,
     }
-    job = api.call("POST", "", {k: v for k, v in payload.items() if v is not None})["job"]
+    job = api.call("POST", JOBS, {k: v for k, v in payload.items() if v is not None})["job"]
     if not follow:
-        _echo_json(job)
+        echo_json(job)
         return
     click.echo(f"Job {job['job_id']} submitted; its output follows.", err=True)
     api.follow(job["job_id"])
@@ -167,11 +119,10 @@ def list_jobs(
     as_json: bool,
 ) -> None:
     """List jobs, newest first."""
-    page = api.call(
-        "GET", state=state, server=server, max_results=max_results, page_token=page_token
-    )
+    params = {"state": state, "server": server, "max_results": max_results}
+    page = api.call("GET", JOBS, params=params | {"page_token": page_token})
     if as_json:
-        _echo_json(page)
+        echo_json(page)
         return
     rows = [("JOB", "STATE", "SERVER", "RUN", "PROJECT")] + [
         (j["job_id"], j["state"], j["server"], j.get("run_id") or "-", j["project_uri"])
@@ -189,7 +140,7 @@ def list_jobs(
 @click.pass_obj
 def describe(api: JobsApi, job_id: str) -> None:
     """Show the job: state, run id and link, parameters, times, failure reason (JSON)."""
-    _echo_json(api.job(job_id))
+    echo_json(api.job(job_id))
 
 
 @jobs.command()
@@ -209,5 +160,5 @@ def logs(api: JobsApi, job_id: str, follow: bool) -> None:
 @click.pass_obj
 def cancel(api: JobsApi, job_id: str, wait: bool) -> None:
     """Cancel a pending or running job (its run is marked KILLED)."""
-    job = api.call("POST", f"/{job_id}/cancel", {})["job"]
-    _echo_json(api.wait(job_id) if wait else job)
+    job = api.call("POST", f"{JOBS}/{job_id}/cancel", {})["job"]
+    echo_json(api.wait(job_id) if wait else job)

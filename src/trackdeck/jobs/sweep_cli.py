@@ -10,11 +10,11 @@ from pathlib import Path
 import click
 
 from trackdeck.errors import TrackdeckError
-from trackdeck.jobs.cli import parse_assignments
 from trackdeck.jobs.executors.base import Executor
 from trackdeck.jobs.projects import check_project, is_remote
 from trackdeck.jobs.space import grid, parse_space, random_trials
 from trackdeck.jobs.sweep import Sweep, SweepResult, SweepSettings, Trial
+from trackdeck.studio.client import parse_pairs
 
 
 def _executor(name: str, parallel: int, ray_address: str | None) -> Executor:
@@ -123,7 +123,7 @@ def sweep(
         raise click.UsageError("--trials is for --strategy random; a grid has its own size.")
     project_uri = project if is_remote(project) else str(Path(project).resolve())
     try:
-        space_text = parse_assignments(params)
+        space_text = parse_pairs(params, "-P")
         space = parse_space(space_text)
         plan = grid(space) if strategy == "grid" else random_trials(space, trials or 20, seed)
         for trial_params in plan:

@@ -3,88 +3,39 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import click
 
-from trackdeck.studio.cli import Api, _echo_json
+from trackdeck.studio.client import StudioClient, answer, echo_json, studio_options
 
 SETTLED_WAIT_S = 300
-BASE = "/api/trackdeck/v1/endpoints"
+ENDPOINTS = "/endpoints"
 
 
-class EndpointsApi(Api):
-    """The studio client of `trackdeck servers`, pointed at the endpoints API."""
-
-    def endpoint_call(
-        self,
-        method: str,
-        path: str = "",
-        payload: dict[str, Any] | None = None,
-        params: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        import httpx
-
-        try:
-            response = self.client.request(
-                method,
-                BASE + path,
-                json=payload if method != "GET" else None,
-                params={k: v for k, v in (params or {}).items() if v is not None},
-            )
-        except httpx.HTTPError as exc:
-            raise click.ClickException(
-                f"Cannot reach the studio at {self.client.base_url}: {exc}"
-            ) from exc
-        return _answer(response)
+class EndpointsApi(StudioClient):
+    """The studio client, with what `trackdeck endpoints` asks of endpoints."""
 
     def describe_endpoint(self, name: str) -> dict[str, Any]:
-        return self.endpoint_call("GET", f"/{name}")["endpoint"]
+        return self.call("GET", f"{ENDPOINTS}/{name}")["endpoint"]
 
     def wait_endpoint(self, name: str, gone: bool = False) -> dict[str, Any] | None:
         """Poll until the endpoint settles (or is gone after a delete); fail on Failed."""
         from trackdeck.serving.records import TRANSITIONAL, EndpointState
 
-        deadline = time.monotonic() + SETTLED_WAIT_S
-        while time.monotonic() < deadline:
-            try:
-                endpoint = self.describe_endpoint(name)
-            except click.ClickException as exc:
-                if gone and "RESOURCE_DOES_NOT_EXIST" in exc.message:
-                    return None
-                raise
-            if EndpointState(endpoint["state"]) not in TRANSITIONAL:
-                if endpoint["state"] == EndpointState.FAILED:
-                    raise click.ClickException(
-                        f"{name} is Failed: {endpoint.get('failure_reason')}"
-                    )
-                return endpoint
-            time.sleep(0.5)
-        raise click.ClickException(f"{name} did not settle within {SETTLED_WAIT_S} s.")
-
-
-def _answer(response: Any) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        data = {"message": response.text}
-    if response.status_code >= 400:
-        code = data.get("error_code", response.status_code)
-        raise click.ClickException(f"{code}: {data.get('message', '')}")
-    return data
+        return self.wait_settled(
+            lambda: self.describe_endpoint(name),
+            name,
+            lambda state: EndpointState(state) not in TRANSITIONAL,
+            SETTLED_WAIT_S,
+            gone=gone,
+            interval_s=0.5,
+        )
 
 
 @click.group()
-@click.option(
-    "--studio-url",
-    default="http://127.0.0.1:5000",
-    show_default=True,
-    envvar="TRACKDECK_STUDIO_URL",
-    help="The studio to talk to.",
-)
-@click.option("--token", default=None, envvar="TRACKDECK_TOKEN", help="The studio token.")
+@studio_options
 @click.pass_context
 def endpoints(ctx: click.Context, studio_url: str, token: str | None) -> None:
     """Deploy registered model versions behind /invocations, update, call and delete them."""
@@ -111,8 +62,8 @@ def create(
     """Deploy a registered model version as endpoint NAME."""
     payload = {"name": name, "model_uri": model_uri, "server_name": server,
                "instance_count": instances}  # fmt: skip
-    endpoint = api.endpoint_call("POST", "", payload)["endpoint"]
-    _echo_json(api.wait_endpoint(name) if wait else endpoint)
+    endpoint = api.call("POST", ENDPOINTS, payload)["endpoint"]
+    echo_json(api.wait_endpoint(name) if wait else endpoint)
 
 
 @endpoints.command()
@@ -120,7 +71,7 @@ def create(
 @click.pass_obj
 def describe(api: EndpointsApi, name: str) -> None:
     """Show NAME's state, model version, instances and invocation URL (JSON)."""
-    _echo_json(api.describe_endpoint(name))
+    echo_json(api.describe_endpoint(name))
 
 
 @endpoints.command("list")
@@ -134,9 +85,9 @@ def list_endpoints(
 ) -> None:
     """List endpoints."""
     params = {"state": state, "max_results": max_results, "page_token": page_token}
-    page = api.endpoint_call("GET", params=params)
+    page = api.call("GET", ENDPOINTS, params=params)
     if as_json:
-        _echo_json(page)
+        echo_json(page)
         return
     rows = [("NAME", "STATE", "MODEL", "INSTANCES", "INVOCATION URL")] + [
         (e["name"], e["state"], f"models:/{e['model_name']}/{e['model_version']}",
@@ -161,10 +112,10 @@ def update(
 ) -> None:
     """Serve another version (blue/green: no request fails) or another number of instances."""
     payload = {"model_uri": model_uri, "instance_count": instances}
-    endpoint = api.endpoint_call(
-        "PATCH", f"/{name}", {k: v for k, v in payload.items() if v is not None}
+    endpoint = api.call(
+        "PATCH", f"{ENDPOINTS}/{name}", {k: v for k, v in payload.items() if v is not None}
     )["endpoint"]
-    _echo_json(api.wait_endpoint(name) if wait else endpoint)
+    echo_json(api.wait_endpoint(name) if wait else endpoint)
 
 
 @endpoints.command()
@@ -173,7 +124,7 @@ def update(
 @click.pass_obj
 def delete(api: EndpointsApi, name: str, wait: bool) -> None:
     """Delete NAME: stop its instances and remove its record."""
-    api.endpoint_call("DELETE", f"/{name}", {})
+    api.call("DELETE", f"{ENDPOINTS}/{name}", {})
     if wait:
         api.wait_endpoint(name, gone=True)
     click.echo(f"Deleted {name}.", err=True)
@@ -207,7 +158,7 @@ def invoke(
         )
     except httpx.HTTPError as exc:
         raise click.ClickException(f"Cannot reach the studio: {exc}") from exc
-    _answer(response)
+    answer(response)
     click.echo(response.text)
 
 
@@ -217,6 +168,7 @@ def invoke(
 @click.pass_obj
 def logs(api: EndpointsApi, name: str, lines: int) -> None:
     """Print the last lines of each of NAME's instances' logs."""
-    for instance in api.endpoint_call("GET", f"/{name}/logs", params={"lines": lines})["instances"]:
+    found = api.call("GET", f"{ENDPOINTS}/{name}/logs", params={"lines": lines})
+    for instance in found["instances"]:
         click.echo(f"==> instance {instance['instance_id']} <==")
         click.echo(instance["log"])

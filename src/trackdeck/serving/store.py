@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, Row, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from trackdeck.errors import InvalidParameterValue, ResourceAlreadyExists, ResourceDoesNotExist
+from trackdeck.errors import ResourceAlreadyExists, ResourceDoesNotExist
 from trackdeck.serving.records import Endpoint, EndpointState, InstanceRecord
 from trackdeck.serving.tables import endpoint_instances, endpoints
 from trackdeck.store.database import Database
-from trackdeck.studio.store import _decode_token, _encode_token, now_ms
+from trackdeck.store.paging import decode_offset, read_page
+from trackdeck.studio.store import now_ms, page_query
 
 SORT_COLUMNS = {
     "name": endpoints.c.name,
     "creation_time": endpoints.c.creation_time,
     "state": endpoints.c.state,
 }
-MAX_PAGE = 100
 
 
 def _record(row: Any) -> Endpoint:
@@ -87,26 +88,16 @@ class EndpointStore:
         page_token: str | None = None,
     ) -> tuple[list[Endpoint], str | None]:
         """One page of endpoints, optionally in one state, and the token of the next page."""
-        if sort_by not in SORT_COLUMNS:
-            raise InvalidParameterValue(
-                f"Invalid sort_by {sort_by!r}: one of {', '.join(SORT_COLUMNS)}."
-            )
-        if not 1 <= max_results <= MAX_PAGE:
-            raise InvalidParameterValue(f"max_results must be between 1 and {MAX_PAGE}.")
-        offset = _decode_token(page_token) if page_token else 0
-        column = SORT_COLUMNS[sort_by]
-        order = [column.asc() if ascending else column.desc(), endpoints.c.name.asc()]
-        query = select(endpoints).order_by(*order).limit(max_results + 1).offset(offset)
+        query = page_query(select(endpoints), SORT_COLUMNS, sort_by, ascending, max_results)
         if state is not None:
             query = query.where(endpoints.c.state == state.value)
+        offset = decode_offset(page_token)
 
-        def work(conn: Connection) -> list[Endpoint]:
-            return [_record(row) for row in conn.execute(query)]
+        def load(_conn: Connection, rows: Sequence[Row[Any]]) -> list[Endpoint]:
+            return [_record(row) for row in rows]
 
-        found = self.db.read(work)
-        if len(found) > max_results:
-            return found[:max_results], _encode_token(offset + max_results)
-        return found, None
+        page = self.db.read(lambda conn: read_page(conn, query, max_results, offset, load))
+        return page.items, page.next_page_token
 
     def all(self) -> list[Endpoint]:
         def work(conn: Connection) -> list[Endpoint]:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import getpass
-import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import click
 
+from trackdeck.studio.client import StudioClient, echo_json, parse_pairs, studio_options
 from trackdeck.studio.config import DEFAULT_DATA_DIR, StudioConfig
 
 SETTLED_WAIT_S = 180
@@ -92,95 +90,30 @@ def studio(
 # --- the client side ---------------------------------------------------------------------
 
 
-class Api:
-    def __init__(self, studio_url: str, token: str | None) -> None:
-        import httpx
+SERVERS = "/tracking-servers"
 
-        headers = {"X-Trackdeck-User": getpass.getuser(), "Accept": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        self.client = httpx.Client(base_url=studio_url.rstrip("/"), headers=headers, timeout=60)
 
-    def call(
-        self,
-        method: str,
-        path: str,
-        payload: dict[str, Any] | None = None,
-        params: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        import httpx
-
-        url = "/api/trackdeck/v1/tracking-servers" + path
-        try:
-            response = self.client.request(
-                method,
-                url,
-                json=payload if method != "GET" else None,
-                params={k: v for k, v in (params or {}).items() if v is not None},
-            )
-        except httpx.HTTPError as exc:
-            raise click.ClickException(
-                f"Cannot reach the studio at {self.client.base_url}: {exc}"
-            ) from exc
-        try:
-            data = response.json()
-        except ValueError:
-            data = {"message": response.text}
-        if response.status_code >= 400:
-            code = data.get("error_code", response.status_code)
-            raise click.ClickException(f"{code}: {data.get('message', '')}")
-        return data
+class Api(StudioClient):
+    """The studio client, with what `trackdeck servers` asks of tracking servers."""
 
     def describe(self, name: str) -> dict[str, Any]:
-        return self.call("GET", f"/{name}")["tracking_server"]
+        return self.call("GET", f"{SERVERS}/{name}")["tracking_server"]
 
     def wait(self, name: str, gone: bool = False) -> dict[str, Any] | None:
         """Poll until the server settles (or is gone after a delete); fail on *Failed."""
         from trackdeck.studio.records import TRANSITIONAL, State
 
-        deadline = time.monotonic() + SETTLED_WAIT_S
-        while time.monotonic() < deadline:
-            try:
-                server = self.describe(name)
-            except click.ClickException as exc:
-                if gone and "RESOURCE_DOES_NOT_EXIST" in exc.message:
-                    return None
-                raise
-            if State(server["state"]) not in TRANSITIONAL:
-                if server["state"].endswith("Failed"):
-                    raise click.ClickException(
-                        f"{name} is {server['state']}: {server.get('failure_reason')}"
-                    )
-                return server
-            time.sleep(0.3)
-        raise click.ClickException(f"{name} did not settle within {SETTLED_WAIT_S} s.")
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, sort_keys=True))
-
-
-def _tags(values: tuple[str, ...]) -> dict[str, str] | None:
-    if not values:
-        return None
-    tags = {}
-    for value in values:
-        key, sep, text = value.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"{value!r}: expected KEY=VALUE", param_hint="--tag")
-        tags[key] = text
-    return tags
+        return self.wait_settled(
+            lambda: self.describe(name),
+            name,
+            lambda state: State(state) not in TRANSITIONAL,
+            SETTLED_WAIT_S,
+            gone=gone,
+        )
 
 
 @click.group()
-@click.option(
-    "--studio-url",
-    default="http://127.0.0.1:5000",
-    show_default=True,
-    envvar="TRACKDECK_STUDIO_URL",
-    help="The studio to talk to.",
-)
-@click.option("--token", default=None, envvar="TRACKDECK_TOKEN", help="The studio token.")
+@studio_options
 @click.pass_context
 def servers(ctx: click.Context, studio_url: str, token: str | None) -> None:
     """Create, describe, list, update, start, stop and delete tracking servers."""
@@ -238,11 +171,11 @@ def create(
         "artifact_store_uri": artifact_store_uri,
         "backend_store_uri": backend_store_uri,
         "automatic_model_registration": auto_register_models,
-        "tags": _tags(tags) or {},
+        "tags": parse_pairs(tags, "--tag"),
         "start": start,
     }
-    server = api.call("POST", "", {k: v for k, v in payload.items() if v is not None})
-    _echo_json(api.wait(name) if wait else server["tracking_server"])
+    server = api.call("POST", SERVERS, {k: v for k, v in payload.items() if v is not None})
+    echo_json(api.wait(name) if wait else server["tracking_server"])
 
 
 @servers.command()
@@ -250,7 +183,7 @@ def create(
 @click.pass_obj
 def describe(api: Api, name: str) -> None:
     """Show NAME's state, URL, size, times and creator (JSON)."""
-    _echo_json(api.describe(name))
+    echo_json(api.describe(name))
 
 
 @servers.command("list")
@@ -278,7 +211,7 @@ def list_servers(
     """List tracking servers."""
     page = api.call(
         "GET",
-        "",
+        SERVERS,
         params={
             "state": state,
             "sort_by": sort_by,
@@ -288,7 +221,7 @@ def list_servers(
         },
     )
     if as_json:
-        _echo_json(page)
+        echo_json(page)
         return
     rows = [("NAME", "STATE", "SIZE", "TRACKING URI")] + [
         (s["name"], s["state"], s["size"], s["tracking_server_url"])
@@ -327,10 +260,12 @@ def update(
         "size": size,
         "artifact_store_uri": artifact_store_uri,
         "automatic_model_registration": auto_register_models,
-        "tags": _tags(tags),
+        "tags": parse_pairs(tags, "--tag") or None,
     }
-    server = api.call("PATCH", f"/{name}", {k: v for k, v in payload.items() if v is not None})
-    _echo_json(api.wait(name) if wait else server["tracking_server"])
+    server = api.call(
+        "PATCH", f"{SERVERS}/{name}", {k: v for k, v in payload.items() if v is not None}
+    )
+    echo_json(api.wait(name) if wait else server["tracking_server"])
 
 
 @servers.command()
@@ -339,8 +274,8 @@ def update(
 @click.pass_obj
 def start(api: Api, name: str, wait: bool) -> None:
     """Start NAME."""
-    server = api.call("POST", f"/{name}/start", {})
-    _echo_json(api.wait(name) if wait else server["tracking_server"])
+    server = api.call("POST", f"{SERVERS}/{name}/start", {})
+    echo_json(api.wait(name) if wait else server["tracking_server"])
 
 
 @servers.command()
@@ -349,8 +284,8 @@ def start(api: Api, name: str, wait: bool) -> None:
 @click.pass_obj
 def stop(api: Api, name: str, wait: bool) -> None:
     """Stop NAME (its data stays)."""
-    server = api.call("POST", f"/{name}/stop", {})
-    _echo_json(api.wait(name) if wait else server["tracking_server"])
+    server = api.call("POST", f"{SERVERS}/{name}/stop", {})
+    echo_json(api.wait(name) if wait else server["tracking_server"])
 
 
 @servers.command()
@@ -360,7 +295,7 @@ def stop(api: Api, name: str, wait: bool) -> None:
 @click.pass_obj
 def delete(api: Api, name: str, keep_data: bool, wait: bool) -> None:
     """Delete NAME: stop it and remove its record and its own folder (see docs/studio.md)."""
-    api.call("DELETE", f"/{name}", {"keep_data": keep_data})
+    api.call("DELETE", f"{SERVERS}/{name}", {"keep_data": keep_data})
     if wait:
         api.wait(name, gone=True)
     click.echo(f"Deleted {name}.", err=True)
@@ -387,7 +322,7 @@ def url(api: Api, name: str, expires_in: int, session_seconds: int) -> None:
     """Print a presigned one-time URL that opens NAME's UI."""
     data = api.call(
         "POST",
-        f"/{name}/url",
+        f"{SERVERS}/{name}/url",
         {"expires_in_seconds": expires_in, "session_expiration_seconds": session_seconds},
     )
     click.echo(data["authorized_url"])

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import time
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Row, Select, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from trackdeck.errors import InvalidParameterValue, ResourceAlreadyExists, ResourceDoesNotExist
 from trackdeck.store.database import Database
+from trackdeck.store.paging import decode_offset, read_page
 from trackdeck.studio.migrate import upgrade
 from trackdeck.studio.records import Size, State, TrackingServer
 from trackdeck.studio.tables import presigned_url_uses, tracking_servers
@@ -36,18 +37,21 @@ def _record(row: Any) -> TrackingServer:
     return TrackingServer(**values)
 
 
-def _encode_token(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
-
-
-def _decode_token(token: str) -> int:
-    try:
-        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise InvalidParameterValue(f"Invalid page_token {token!r}.") from exc
-    if not isinstance(offset, int) or offset < 0:
-        raise InvalidParameterValue(f"Invalid page_token {token!r}.")
-    return offset
+def page_query(
+    query: Select[Any],
+    columns: dict[str, ColumnElement[Any]],
+    sort_by: str,
+    ascending: bool,
+    max_results: int,
+) -> Select[Any]:
+    """`query` ordered by `sort_by` (then by name, for a stable order), checked for the
+    list calls of the studio's API."""
+    if sort_by not in columns:
+        raise InvalidParameterValue(f"Invalid sort_by {sort_by!r}: one of {', '.join(columns)}.")
+    if not 1 <= max_results <= MAX_PAGE:
+        raise InvalidParameterValue(f"max_results must be between 1 and {MAX_PAGE}.")
+    column = columns[sort_by]
+    return query.order_by(column.asc() if ascending else column.desc(), columns["name"].asc())
 
 
 class StudioStore:
@@ -114,26 +118,16 @@ class StudioStore:
         page_token: str | None = None,
     ) -> tuple[list[TrackingServer], str | None]:
         """One page of servers, optionally in one state, and the token of the next page."""
-        if sort_by not in SORT_COLUMNS:
-            raise InvalidParameterValue(
-                f"Invalid sort_by {sort_by!r}: one of {', '.join(SORT_COLUMNS)}."
-            )
-        if not 1 <= max_results <= MAX_PAGE:
-            raise InvalidParameterValue(f"max_results must be between 1 and {MAX_PAGE}.")
-        offset = _decode_token(page_token) if page_token else 0
-        column = SORT_COLUMNS[sort_by]
-        order = [column.asc() if ascending else column.desc(), tracking_servers.c.name.asc()]
-        query = select(tracking_servers).order_by(*order).limit(max_results + 1).offset(offset)
+        query = page_query(select(tracking_servers), SORT_COLUMNS, sort_by, ascending, max_results)
         if state is not None:
             query = query.where(tracking_servers.c.state == state.value)
+        offset = decode_offset(page_token)
 
-        def work(conn: Connection) -> list[TrackingServer]:
-            return [_record(row) for row in conn.execute(query)]
+        def load(_conn: Connection, rows: Sequence[Row[Any]]) -> list[TrackingServer]:
+            return [_record(row) for row in rows]
 
-        servers = self.db.read(work)
-        if len(servers) > max_results:
-            return servers[:max_results], _encode_token(offset + max_results)
-        return servers, None
+        page = self.db.read(lambda conn: read_page(conn, query, max_results, offset, load))
+        return page.items, page.next_page_token
 
     def all(self) -> list[TrackingServer]:
         def work(conn: Connection) -> list[TrackingServer]:

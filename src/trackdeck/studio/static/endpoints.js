@@ -10,23 +10,8 @@
   const notice = document.getElementById("endpoint-notice");
   const form = document.getElementById("deploy-form");
 
-  function say(message, kind) {
-    notice.textContent = message;
-    notice.className = "notice " + (kind || "ok");
-    notice.hidden = !message;
-  }
-
-  async function call(method, path, payload) {
-    const response = await fetch(API + path, {
-      method,
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: payload === undefined ? undefined : JSON.stringify(payload),
-    });
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(data.message || `${response.status} ${response.statusText}`);
-    return data;
-  }
+  const say = studioPage.notifier(notice);
+  const call = studioPage.apiCaller(API);
 
   function cell(row, className, text) {
     const td = document.createElement("td");

@@ -14,23 +14,8 @@
   const logText = document.getElementById("job-log-text");
   let following = null; // { id, offset, done }
 
-  function say(message, kind) {
-    notice.textContent = message;
-    notice.className = "notice " + (kind || "ok");
-    notice.hidden = !message;
-  }
-
-  async function call(method, path, payload) {
-    const response = await fetch(API + path, {
-      method,
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: payload === undefined ? undefined : JSON.stringify(payload),
-    });
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(data.message || `${response.status} ${response.statusText}`);
-    return data;
-  }
+  const say = studioPage.notifier(notice);
+  const call = studioPage.apiCaller(API);
 
   function cell(row, text, className) {
     const td = document.createElement("td");

@@ -15,25 +15,8 @@
   const CAN_STOP = new Set(["Started", "Updated", "StartFailed", "UpdateFailed", "StopFailed"]);
   const BUSY = new Set(["Creating", "Starting", "Stopping", "Updating", "Deleting"]);
 
-  function say(message, kind) {
-    notice.textContent = message;
-    notice.className = "notice " + (kind || "ok");
-    notice.hidden = !message;
-  }
-
-  async function call(method, path, payload) {
-    const response = await fetch(API + path, {
-      method,
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: payload === undefined ? undefined : JSON.stringify(payload),
-    });
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      throw new Error(data.message || `${response.status} ${response.statusText}`);
-    }
-    return data;
-  }
+  const say = studioPage.notifier(notice);
+  const call = studioPage.apiCaller(API);
 
   function button(label, action, enabled, danger) {
     const b = document.createElement("button");
