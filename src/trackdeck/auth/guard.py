@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import hmac
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl, quote
@@ -44,7 +44,6 @@ class AuthContext:
     store: TrackingStore
     authenticator: Authenticator | None  # None: auth is off
     login_path: str = "/login"
-    rules: dict[str, Rule] = field(default_factory=dict)
 
 
 def rule_key(method: str, path: str) -> str:
