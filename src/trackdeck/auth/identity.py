@@ -115,7 +115,7 @@ class Authenticator:
         """The caller these headers prove; None when they carry no credentials at all.
 
         Raises Unauthenticated for credentials that are wrong, expired or revoked, and
-        RequestLimitExceeded once a client has guessed too many passwords.
+        TooManyAttempts (429) once a client has guessed too many passwords.
         """
         asserted = self._asserted(headers)
         if asserted is not None:
