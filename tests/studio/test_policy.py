@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 from trackdeck.studio.app import create_studio_app
@@ -75,3 +75,12 @@ def test_state_changes_must_be_json_from_this_origin(client: TestClient) -> None
     assert form.status_code == 403
     rebound = client.get("/health", headers={"Host": "attacker.example"})
     assert rebound.status_code == 403
+
+
+def test_the_table_holds_exactly_the_studio_routes(client: TestClient) -> None:
+    served = {
+        f"MOUNT {route.path}" if isinstance(route, Mount) else f"{method} {route.path}"
+        for route in client.app.routes  # type: ignore[attr-defined]
+        for method in (getattr(route, "methods", None) or {"MOUNT"}) - {"HEAD"}
+    }
+    assert served == set(STUDIO_RULES)

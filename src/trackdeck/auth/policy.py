@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 from typing import Any
 
 from trackdeck.auth import resources as r
@@ -23,9 +24,17 @@ class Access(Enum):
     RESOURCE = "a permission on the resource the request names"
 
 
-# An effect looks at the request before it runs and returns what to do once it succeeded
-# (or None): it keeps grants in step with what the request creates, renames or deletes.
-Effect = Callable[[Any, Any, dict[str, Any]], Callable[[], None] | None]
+Prepare = Callable[[Any, Any, dict[str, Any]], Callable[[], None] | None]
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Keeps grants in step with what a request creates, renames or deletes: `prepare`
+    looks at the request (store, caller, fields) before it runs and returns what to do
+    once it succeeded, or None."""
+
+    fields: tuple[str, ...]
+    prepare: Prepare
 
 
 @dataclass(frozen=True)
@@ -35,10 +44,11 @@ class Rule:
     level: Level = Level.READ
     effect: Effect | None = None
 
-    @property
+    @cached_property
     def fields(self) -> tuple[str, ...]:
-        effect_fields = getattr(self.effect, "fields", ())
-        return (self.locator.fields if self.locator else ()) + tuple(effect_fields)
+        """The request fields the locator and the effect read."""
+        own = self.locator.fields if self.locator else ()
+        return own + (self.effect.fields if self.effect else ())
 
 
 PUBLIC = Rule(Access.PUBLIC)
@@ -55,16 +65,7 @@ def signed_in(effect: Effect) -> Rule:
 
 
 # -- effects: keep grants in step with what the request created, renamed or deleted -----
-def _effect(fields: tuple[str, ...]) -> Callable[[Effect], Effect]:
-    def mark(function: Effect) -> Effect:
-        function.fields = fields  # type: ignore[attr-defined]
-        return function
-
-    return mark
-
-
-@_effect(("name",))
-def own_new_experiment(
+def _own_new_experiment(
     store: Any, caller: Any, fields: dict[str, Any]
 ) -> Callable[[], None] | None:
     find = r.by_experiment_name("name").find
@@ -78,33 +79,37 @@ def own_new_experiment(
     return after
 
 
+own_new_experiment = Effect(("name",), _own_new_experiment)
+
+
 def owns_new_model(field: str) -> Effect:
     """The caller manages the registered model named by `field` if this request creates it."""
 
-    @_effect((field,))
     def own(store: Any, caller: Any, fields: dict[str, Any]) -> Callable[[], None] | None:
         name = fields.get(field)
         if not isinstance(name, str) or r.by_model_name(field).find(store, fields):
             return None
         return lambda: caller.own(r.REGISTERED_MODEL, name)
 
-    return own
+    return Effect((field,), own)
 
 
-@_effect(("name",))
-def forget_model(_store: Any, caller: Any, fields: dict[str, Any]) -> Callable[[], None] | None:
+def _forget_model(_store: Any, caller: Any, fields: dict[str, Any]) -> Callable[[], None] | None:
     name = fields.get("name")
     if not isinstance(name, str) or caller.permissions is None:
         return None
     return lambda: caller.permissions.forget(r.REGISTERED_MODEL, name)
 
 
-@_effect(("name", "new_name"))
-def rename_model(_store: Any, caller: Any, fields: dict[str, Any]) -> Callable[[], None] | None:
+def _rename_model(_store: Any, caller: Any, fields: dict[str, Any]) -> Callable[[], None] | None:
     old, new = fields.get("name"), fields.get("new_name")
     if not (isinstance(old, str) and isinstance(new, str)) or caller.permissions is None:
         return None
     return lambda: caller.permissions.rename(r.REGISTERED_MODEL, old, new)
+
+
+forget_model = Effect(("name",), _forget_model)
+rename_model = Effect(("name", "new_name"), _rename_model)
 
 
 READ, EDIT, MANAGE = Level.READ, Level.EDIT, Level.MANAGE

@@ -9,15 +9,15 @@ proxy vouches for studio users and hands every other request to the server to ju
 
 from __future__ import annotations
 
-import copy
 from enum import Enum
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from trackdeck.api.protocol import error_response
+from trackdeck.auth.guard import guard_routes
 from trackdeck.errors import TrackdeckError
 from trackdeck.studio import auth
 
@@ -81,31 +81,12 @@ STUDIO_RULES: dict[str, StudioAccess] = {
 
 def guard_studio_routes(routes: list[BaseRoute]) -> list[BaseRoute]:
     """Copies of `routes` behind their rules; raise if a route has none."""
-    guarded: list[BaseRoute] = []
-    missing: list[str] = []
-    for route in routes:
-        copied = copy.copy(route)
-        if isinstance(route, Route):
-            methods = sorted((route.methods or {"GET"}) - {"HEAD"})
-            rules = {m: STUDIO_RULES.get(f"{m} {route.path}") for m in methods}
-            missing += [f"{m} {route.path}" for m, rule in rules.items() if rule is None]
-            if "GET" in rules:
-                rules["HEAD"] = rules["GET"]
-            copied.app = StudioGuard(route.app, rules)
-        elif isinstance(route, Mount):
-            rule = STUDIO_RULES.get(f"MOUNT {route.path}")
-            if rule is None:
-                missing.append(f"MOUNT {route.path}")
-            copied.app = StudioGuard(route.app, {"*": rule})
-        else:
-            missing.append(f"{type(route).__name__} {getattr(route, 'path', route)}")
-        guarded.append(copied)
-    if missing:
-        raise RuntimeError(
-            "Studio routes without an authorization rule (add them to "
-            "trackdeck.studio.policy): " + ", ".join(missing)
-        )
-    return guarded
+    return guard_routes(
+        routes,
+        STUDIO_RULES,
+        lambda _route, app, rules: StudioGuard(app, rules),
+        "trackdeck.studio.policy",
+    )
 
 
 class StudioGuard:
