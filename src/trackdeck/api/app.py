@@ -55,10 +55,13 @@ TRACKING_RPCS: list[Rpc] = [
 
 
 def rpc_routes(
-    rpcs: list[Rpc], context: object, prefixes: tuple[str, ...] = MLFLOW_PREFIXES
+    rpcs: list[Rpc],
+    context: object,
+    prefixes: tuple[str, ...] = MLFLOW_PREFIXES,
+    inline: bool = False,
 ) -> list[BaseRoute]:
     return [
-        Route(prefix + rpc.path, endpoint(rpc, context), methods=[rpc.method])
+        Route(prefix + rpc.path, endpoint(rpc, context, inline), methods=[rpc.method])
         for prefix in prefixes
         for rpc in rpcs
     ]
@@ -98,6 +101,12 @@ def _authenticator(store: TrackingStore, config: ServerConfig) -> Authenticator 
     )
 
 
+def _runs_quick_rpcs_inline(store: TrackingStore, config: ServerConfig) -> bool:
+    """Quick RPCs run on the event loop only where no other process writes to the store:
+    the loop may then wait on nothing but SQLite itself (see `api.protocol.endpoint`)."""
+    return store.db.dialect == "sqlite" and config.workers == 1
+
+
 def create_app(
     store: TrackingStore,
     artifact_store: ArtifactStore | None = None,
@@ -118,7 +127,7 @@ def create_app(
 
     routes: list[BaseRoute] = [
         *meta.ROUTES,
-        *rpc_routes(TRACKING_RPCS, store),
+        *rpc_routes(TRACKING_RPCS, store, inline=_runs_quick_rpcs_inline(store, config)),
         *(
             [
                 *rpc_routes(users.USER_RPCS, store),

@@ -101,8 +101,8 @@ def delete_tag(store: TrackingStore, req: DeleteExperimentTag) -> dict[str, Any]
 
 RPCS = [
     Rpc("POST", "/experiments/create", CreateExperiment, create),
-    Rpc("GET", "/experiments/get", ExperimentById, get),
-    Rpc("GET", "/experiments/get-by-name", ExperimentByName, get_by_name),
+    Rpc("GET", "/experiments/get", ExperimentById, get, quick=True),
+    Rpc("GET", "/experiments/get-by-name", ExperimentByName, get_by_name, quick=True),
     Rpc("POST", "/experiments/search", SearchExperiments, search, scoped=True),
     Rpc("GET", "/experiments/search", SearchExperiments, search, scoped=True),
     Rpc("POST", "/experiments/update", UpdateExperiment, update),

@@ -25,6 +25,7 @@ from starlette.responses import Response
 from trackdeck.auth.identity import CHECK, caller_of
 from trackdeck.entities import Page
 from trackdeck.errors import InvalidParameterValue, TrackdeckError
+from trackdeck.store.database import WriterBusy, not_waiting
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,9 @@ class Rpc:
 
     `handler(context, request)` runs in a worker thread and returns the response payload;
     a `scoped` handler also gets the caller (`handler(context, request, caller)`), to show
-    only what the caller may read and to act on their behalf.
+    only what the caller may read and to act on their behalf. A `quick` handler makes one
+    store call that touches a few rows: where the endpoint may run inline, it runs on the
+    event loop, since the thread hop would take longer than the work.
     """
 
     method: str
@@ -150,13 +153,20 @@ class Rpc:
     request_type: type[msgspec.Struct]
     handler: Callable[..., Any]
     scoped: bool = False
+    quick: bool = False
 
 
-def endpoint(rpc: Rpc, context: Any) -> Callable[[Request], Awaitable[Response]]:
-    """A Starlette endpoint running `rpc` against `context` with MLflow's error envelope."""
+def endpoint(
+    rpc: Rpc, context: Any, inline: bool = False
+) -> Callable[[Request], Awaitable[Response]]:
+    """A Starlette endpoint running `rpc` against `context` with MLflow's error envelope.
 
-    def run(request: Request, body: bytes) -> Any:
-        check = request.scope.pop(CHECK, None)  # the auth guard's, when auth is on
+    With `inline` (an embedded SQLite store in a one-process server), a quick RPC that needs
+    no auth check runs on the event loop, unless it would wait for another request's write:
+    then, like every other RPC, it runs in a worker thread.
+    """
+
+    def run(request: Request, body: bytes, check: Callable[[], Any] | None) -> Any:
         after = check() if check is not None else None
         message = parse_request(request, body, rpc.request_type)
         if rpc.scoped:
@@ -167,10 +177,20 @@ def endpoint(rpc: Rpc, context: Any) -> Callable[[Request], Awaitable[Response]]
             after()
         return payload
 
+    async def run_inline_or_in_thread(request: Request, body: bytes) -> Any:
+        check = request.scope.pop(CHECK, None)  # the auth guard's, when auth is on
+        if inline and rpc.quick and check is None:
+            try:
+                with not_waiting():
+                    return run(request, body, None)
+            except WriterBusy:
+                pass
+        return await run_in_threadpool(run, request, body, check)
+
     async def answer(request: Request) -> Response:
         try:
             body = b"" if request.method == "GET" else await request.body()
-            payload = await run_in_threadpool(run, request, body)
+            payload = await run_inline_or_in_thread(request, body)
         except TrackdeckError as error:
             return error_response(error)
         except Exception as exc:  # a bug: answer the MLflow error JSON, keep serving

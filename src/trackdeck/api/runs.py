@@ -169,16 +169,16 @@ def log_outputs(store: TrackingStore, req: LogOutputs) -> dict[str, Any]:
 
 
 RPCS = [
-    Rpc("POST", "/runs/create", CreateRun, create),
-    Rpc("GET", "/runs/get", RunRequest, get),
-    Rpc("POST", "/runs/update", UpdateRun, update),
+    Rpc("POST", "/runs/create", CreateRun, create, quick=True),
+    Rpc("GET", "/runs/get", RunRequest, get, quick=True),
+    Rpc("POST", "/runs/update", UpdateRun, update, quick=True),
     Rpc("POST", "/runs/delete", RunRequest, delete),
     Rpc("POST", "/runs/restore", RunRequest, restore),
     Rpc("POST", "/runs/search", SearchRuns, search, scoped=True),
-    Rpc("POST", "/runs/log-metric", LogMetric, log_metric),
-    Rpc("POST", "/runs/log-parameter", LogParam, log_param),
-    Rpc("POST", "/runs/set-tag", SetTag, set_tag),
-    Rpc("POST", "/runs/delete-tag", DeleteTag, delete_tag),
+    Rpc("POST", "/runs/log-metric", LogMetric, log_metric, quick=True),
+    Rpc("POST", "/runs/log-parameter", LogParam, log_param, quick=True),
+    Rpc("POST", "/runs/set-tag", SetTag, set_tag, quick=True),
+    Rpc("POST", "/runs/delete-tag", DeleteTag, delete_tag, quick=True),
     Rpc("POST", "/runs/log-batch", LogBatch, log_batch),
     Rpc("POST", "/runs/log-inputs", LogInputs, log_inputs),
     Rpc("POST", "/runs/outputs", LogOutputs, log_outputs),

@@ -15,11 +15,13 @@ connection, so several server processes can share one database.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -35,6 +37,27 @@ T = TypeVar("T")
 Work = Callable[[Connection], T]
 
 _MAX_WRITES_PER_COMMIT = 256
+
+_MUST_NOT_WAIT: ContextVar[bool] = ContextVar("trackdeck_must_not_wait", default=False)
+
+
+class WriterBusy(Exception):
+    """A write made under `not_waiting()` found another write being committed."""
+
+
+@contextlib.contextmanager
+def not_waiting() -> Iterator[None]:
+    """SQLite writes in this block raise WriterBusy rather than wait for the writer.
+
+    The server's event loop runs quick requests itself (a thread hop costs more than
+    their work) and must never stall behind another request's commit: on WriterBusy it
+    hands the request to a worker thread instead.
+    """
+    token = _MUST_NOT_WAIT.set(True)
+    try:
+        yield
+    finally:
+        _MUST_NOT_WAIT.reset(token)
 
 
 def normalise_uri(uri: str) -> str:
@@ -62,7 +85,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.connection.driver_connection.execute("BEGIN")
 
 
 def create_store_engine(uri: str) -> Engine:
@@ -109,22 +132,54 @@ class _GroupCommitter:
         self._pending: deque[_WriteRequest] = deque()
         self._pending_lock = threading.Lock()
         self._commit_lock = threading.Lock()
+        self._connection: Connection | None = None
+        """The one write connection, kept open: only the commit lock's holder uses it."""
 
     def submit(self, work: Work[T]) -> T:
         request = _WriteRequest(work)
-        with self._pending_lock:
-            self._pending.append(request)
-        with self._commit_lock:
+        if _MUST_NOT_WAIT.get():
+            # Only an idle writer will do: one with writes queued would commit them too.
+            if not self._commit_lock.acquire(blocking=False):
+                raise WriterBusy
+            with self._pending_lock:
+                idle = not self._pending
+                if idle:
+                    self._pending.append(request)
+            if not idle:
+                self._commit_lock.release()
+                raise WriterBusy
+        else:
+            self._queue(request)  # before waiting, for the lock's holder to commit it too
+            self._commit_lock.acquire()
+        try:
             while not request.future.done():
                 with self._pending_lock:
                     count = min(len(self._pending), _MAX_WRITES_PER_COMMIT)
                     batch = [self._pending.popleft() for _ in range(count)]
-                with self._engine.connect() as connection:
-                    self._commit(connection, batch)
+                if self._connection is None:
+                    self._connection = self._engine.connect()
+                if not self._commit(self._connection, batch):
+                    self._close_connection()  # start the next batch on a fresh connection
+        finally:
+            self._commit_lock.release()
         return request.future.result()
 
+    def _queue(self, request: _WriteRequest) -> None:
+        with self._pending_lock:
+            self._pending.append(request)
+
+    def close(self) -> None:
+        with self._commit_lock:
+            self._close_connection()
+
+    def _close_connection(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
     @staticmethod
-    def _commit(connection: Connection, batch: list[_WriteRequest]) -> None:
+    def _commit(connection: Connection, batch: list[_WriteRequest]) -> bool:
+        """Run and commit `batch`; False if the transaction itself failed."""
         if len(batch) == 1:  # a lone write needs no savepoint
             request = batch[0]
             try:
@@ -132,9 +187,9 @@ class _GroupCommitter:
                     value = request.work(connection)
             except BaseException as exc:
                 request.future.set_exception(_as_store_error(exc))
-            else:
-                request.future.set_result(value)
-            return
+                return isinstance(exc, TrackdeckError)  # the request's own refusal
+            request.future.set_result(value)
+            return True
         outcomes: list[tuple[_WriteRequest, Any, BaseException | None]] = []
         try:
             with connection.begin():
@@ -152,12 +207,13 @@ class _GroupCommitter:
             error = _as_store_error(exc)
             for request in batch:
                 request.future.set_exception(error)
-            return
+            return False
         for request, value, error in outcomes:
             if error is None:
                 request.future.set_result(value)
             else:
                 request.future.set_exception(error)
+        return True
 
 
 class Database:
@@ -184,6 +240,8 @@ class Database:
             raise TemporarilyUnavailable(f"The store is unavailable: {exc.orig}") from exc
 
     def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
         self.engine.dispose()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import Connection, Row, and_, exists, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from trackdeck.entities import Experiment, KeyValue, Page
@@ -19,6 +19,7 @@ from trackdeck.store.database import Database
 from trackdeck.store.filter_sql import compare, order_column
 from trackdeck.store.paging import decode_offset, read_page
 from trackdeck.store.permissions import Visible
+from trackdeck.store.prepared import Prepared
 from trackdeck.store.sql import chunks, now_ms, upsert
 from trackdeck.store.tables import experiment_tags, experiments, runs
 from trackdeck.store.validation import (
@@ -323,14 +324,17 @@ def _require_active(conn: Connection, experiment_id: int) -> None:
         )
 
 
+_STAGE_AND_LOCATION = Prepared(
+    select(experiments.c.lifecycle_stage, experiments.c.artifact_location).where(
+        experiments.c.experiment_id == bindparam("experiment_id")
+    )
+)
+
+
 def require_active_experiment(conn: Connection, experiment_id: int) -> str:
     """The experiment's artifact location; raises unless it exists and is active (runs and
     models are only created in active experiments)."""
-    row = conn.execute(
-        select(experiments.c.lifecycle_stage, experiments.c.artifact_location).where(
-            experiments.c.experiment_id == experiment_id
-        )
-    ).first()
+    row = _STAGE_AND_LOCATION.first(conn, {"experiment_id": experiment_id})
     if row is None:
         raise ResourceDoesNotExist(f"No Experiment with id={experiment_id} exists")
     if row.lifecycle_stage != ACTIVE:

@@ -7,7 +7,6 @@ either every point of it is stored or none is.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, select, tuple_, update
@@ -15,8 +14,9 @@ from sqlalchemy import Connection, select, tuple_, update
 from trackdeck.entities import KeyValue, Metric
 from trackdeck.errors import InvalidParameterValue, ResourceDoesNotExist
 from trackdeck.store.database import Database
+from trackdeck.store.prepared import Prepared
 from trackdeck.store.runs import RUN_NAME_TAG, active_run_row, upsert_tags
-from trackdeck.store.sql import execute_many, insert_for, insert_ignore, upsert
+from trackdeck.store.sql import insert_for, insert_ignore
 from trackdeck.store.tables import latest_metrics, metrics, params, runs, tags
 from trackdeck.store.validation import (
     stored_metric_value,
@@ -113,40 +113,32 @@ def _upsert_tags(conn: Connection, run_id: str, tags_in: Sequence[KeyValue]) -> 
         )
 
 
-def _insert_metrics(conn: Connection, run_id: str, metrics_in: Sequence[Metric]) -> None:
-    points = []
-    newest: dict[str, dict[str, Any]] = {}
-    for metric in metrics_in:
-        value, is_nan = stored_metric_value(metric.value)
-        point = {
-            "key": metric.key,
-            "timestamp": metric.timestamp,
-            "step": metric.step,
-            "value": value,
-            "is_nan": is_nan,
-            "model_id": metric.model_id,
-            "dataset_name": metric.dataset_name,
-            "dataset_digest": metric.dataset_digest,
-        }
-        points.append(point)
-        best = newest.get(metric.key)
-        if best is None or _order(point) > _order(best):
-            newest[metric.key] = point
-    series = _update_latest(conn, run_id, list(newest.values()))
-    for point in points:
-        point["series_id"] = series[point.pop("key")]
-    plain = [point for point in points if point["model_id"] is None]
-    execute_many(conn, insert_ignore(conn, metrics), plain)
-    # log_model re-sends the run's points with the new model's id: a stored point gains it.
-    for_models = [point for point in points if point["model_id"] is not None]
-    execute_many(conn, upsert(conn, metrics, "model_id"), for_models)
+_POINT_COLUMNS = (
+    "series_id",
+    "timestamp",
+    "step",
+    "value",
+    "is_nan",
+    "model_id",
+    "dataset_name",
+    "dataset_digest",
+)
+_INSERT_POINTS = Prepared(
+    lambda dialect: insert_for(dialect)(metrics).on_conflict_do_nothing(), keys=_POINT_COLUMNS
+)
 
 
-def _order(point: dict[str, Any]) -> tuple[int, int, float]:
-    return (point["step"], point["timestamp"], point["value"])
+def _model_id_upsert(dialect: str) -> Any:
+    statement = insert_for(dialect)(metrics)
+    return statement.on_conflict_do_update(
+        index_elements=[column.name for column in metrics.primary_key],
+        set_={"model_id": statement.excluded.model_id},
+    )
 
 
-@cache
+_UPSERT_POINTS_MODEL = Prepared(_model_id_upsert, keys=_POINT_COLUMNS)
+
+
 def _latest_upsert(dialect: str) -> Any:
     """Keep, per key, the point with the largest (step, timestamp, value)."""
     statement = insert_for(dialect)(latest_metrics)
@@ -159,20 +151,40 @@ def _latest_upsert(dialect: str) -> Any:
     )
 
 
-def _update_latest(conn: Connection, run_id: str, newest: list[dict[str, Any]]) -> dict[str, int]:
-    """Create or advance each key's series row; the series ids of the keys."""
-    execute_many(
-        conn,
-        _latest_upsert(conn.dialect.name),
-        [{"run_uuid": run_id, **{k: point[k] for k in _LATEST_COLUMNS}} for point in newest],
-    )
+_UPSERT_LATEST = Prepared(
+    _latest_upsert, keys=("run_uuid", "key", "value", "is_nan", "timestamp", "step")
+)
+
+
+def _insert_metrics(conn: Connection, run_id: str, metrics_in: Sequence[Metric]) -> None:
+    """Store the points, and advance each key's latest point.
+
+    Points are rows of `_POINT_COLUMNS` with the key in place of the series id until the
+    series ids are known: a batch holds up to a thousand points, so no dict per point.
+    """
+    points = []
+    newest: dict[str, tuple[Any, ...]] = {}
+    for metric in metrics_in:
+        value, is_nan = stored_metric_value(metric.value)
+        key, step, timestamp, model_id = metric.key, metric.step, metric.timestamp, metric.model_id
+        dataset = (metric.dataset_name, metric.dataset_digest)
+        points.append((key, timestamp, step, value, is_nan, model_id, *dataset))
+        best = newest.get(key)
+        if best is None or (step, timestamp, value) > (best[5], best[4], best[2]):
+            newest[key] = (run_id, key, value, is_nan, timestamp, step)
+    _UPSERT_LATEST.execute_many(conn, list(newest.values()))
+    series = _series_ids(conn, run_id, list(newest))
+    plain = [(series[p[0]], *p[1:]) for p in points if p[5] is None]
+    _INSERT_POINTS.execute_many(conn, plain)
+    # log_model re-sends the run's points with the new model's id: a stored point gains it.
+    for_models = [(series[p[0]], *p[1:]) for p in points if p[5] is not None]
+    _UPSERT_POINTS_MODEL.execute_many(conn, for_models)
+
+
+def _series_ids(conn: Connection, run_id: str, keys: list[str]) -> dict[str, int]:
     rows = conn.execute(
         select(latest_metrics.c.key, latest_metrics.c.series_id).where(
-            latest_metrics.c.run_uuid == run_id,
-            latest_metrics.c.key.in_([point["key"] for point in newest]),
+            latest_metrics.c.run_uuid == run_id, latest_metrics.c.key.in_(keys)
         )
     )
     return dict(rows.all())
-
-
-_LATEST_COLUMNS = ("key", "value", "is_nan", "timestamp", "step")

@@ -6,8 +6,9 @@ import threading
 import uuid
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import Connection, Row, select, update
+from sqlalchemy import Connection, Row, bindparam, select, update
 
 from trackdeck.entities import (
     Dataset,
@@ -26,7 +27,8 @@ from trackdeck.errors import InvalidParameterValue, ResourceDoesNotExist
 from trackdeck.store.database import Database
 from trackdeck.store.experiments import ACTIVE, DELETED, require_active_experiment
 from trackdeck.store.names import generate_run_name
-from trackdeck.store.sql import chunks, now_ms, upsert
+from trackdeck.store.prepared import Prepared
+from trackdeck.store.sql import chunks, fetch_raw, now_ms, upsert
 from trackdeck.store.tables import (
     datasets,
     input_tags,
@@ -58,16 +60,33 @@ def parse_status(status: str | int | None) -> str:
     return name
 
 
-def run_row(conn: Connection, run_id: str) -> Row:
-    """The run's row, or RESOURCE_DOES_NOT_EXIST."""
+_RUN_BY_ID = Prepared(select(runs).where(runs.c.run_uuid == bindparam("run_id")))
+_INSERT_RUN = Prepared(
+    runs.insert(),
+    keys=(
+        "run_uuid",
+        "experiment_id",
+        "name",
+        "user_id",
+        "status",
+        "start_time",
+        "lifecycle_stage",
+        "artifact_uri",
+    ),
+)
+_INSERT_TAG = Prepared(tags.insert(), keys=("run_uuid", "key", "value"))
+
+
+def run_row(conn: Connection, run_id: str) -> Any:
+    """The run's row (a named tuple of its columns), or RESOURCE_DOES_NOT_EXIST."""
     validate_run_id(run_id)
-    row = conn.execute(select(runs).where(runs.c.run_uuid == run_id)).first()
+    row = _RUN_BY_ID.first(conn, {"run_id": run_id})
     if row is None:
         raise ResourceDoesNotExist(f"Run with id={run_id} not found")
     return row
 
 
-def active_run_row(conn: Connection, run_id: str) -> Row:
+def active_run_row(conn: Connection, run_id: str) -> Any:
     """The run's row if it may be written to: it exists and is active."""
     row = run_row(conn, run_id)
     if row.lifecycle_stage != ACTIVE:
@@ -148,8 +167,8 @@ class RunStore:
                 artifact_uri=f"{location.rstrip('/')}/{run_id}/artifacts",
                 lifecycle_stage=ACTIVE,
             )
-            conn.execute(
-                runs.insert(),
+            _INSERT_RUN.execute(
+                conn,
                 {
                     "run_uuid": run_id,
                     "experiment_id": eid,
@@ -161,10 +180,7 @@ class RunStore:
                     "artifact_uri": info.artifact_uri,
                 },
             )
-            conn.execute(
-                tags.insert(),
-                [{"run_uuid": run_id, "key": k, "value": v} for k, v in tag_map.items()],
-            )
+            _INSERT_TAG.execute_many(conn, [(run_id, k, v) for k, v in tag_map.items()])
             # A new run has only these tags: no need to read it back.
             tag_list = [KeyValue(key=k, value=v) for k, v in tag_map.items()]
             return Run(info=info, data=RunData(tags=tag_list))
@@ -252,21 +268,24 @@ def load_runs(conn: Connection, rows: Sequence[Row]) -> list[Run]:
     model_inputs: dict[str, list[ModelInput]] = defaultdict(list)
     model_outputs: dict[str, list[ModelOutput]] = defaultdict(list)
     for chunk in chunks(ids):
-        for run_id, key, value in conn.execute(
+        for run_id, key, value in fetch_raw(
+            conn,
             select(params.c.run_uuid, params.c.key, params.c.value).where(
                 params.c.run_uuid.in_(chunk)
-            )
+            ),
         ):
             run_params[run_id].append(KeyValue(key=key, value=value))
-        for run_id, key, value in conn.execute(
-            select(tags.c.run_uuid, tags.c.key, tags.c.value).where(tags.c.run_uuid.in_(chunk))
+        for run_id, key, value in fetch_raw(
+            conn,
+            select(tags.c.run_uuid, tags.c.key, tags.c.value).where(tags.c.run_uuid.in_(chunk)),
         ):
             run_tags[run_id].append(KeyValue(key=key, value=value))
         lm = latest_metrics.c
-        for run_id, key, value, is_nan, timestamp, step in conn.execute(
+        for run_id, key, value, is_nan, timestamp, step in fetch_raw(
+            conn,
             select(lm.run_uuid, lm.key, lm.value, lm.is_nan, lm.timestamp, lm.step).where(
                 lm.run_uuid.in_(chunk)
-            )
+            ),
         ):
             run_metrics[run_id].append(
                 Metric(
@@ -277,13 +296,14 @@ def load_runs(conn: Connection, rows: Sequence[Row]) -> list[Run]:
                 )
             )
         _load_inputs(conn, chunk, run_datasets)
-        for run_id, model_id, direction, step in conn.execute(
+        for run_id, model_id, direction, step in fetch_raw(
+            conn,
             select(
                 run_models.c.run_uuid,
                 run_models.c.model_id,
                 run_models.c.direction,
                 run_models.c.step,
-            ).where(run_models.c.run_uuid.in_(chunk))
+            ).where(run_models.c.run_uuid.in_(chunk)),
         ):
             if direction == "input":
                 model_inputs[run_id].append(ModelInput(model_id=model_id))

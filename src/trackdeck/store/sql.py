@@ -5,12 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from functools import cache
-from operator import itemgetter
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Dialect, Executable, Table
+from sqlalchemy import Connection, Executable, Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine.interfaces import Compiled
 
 T = TypeVar("T")
 
@@ -69,41 +67,12 @@ def fetch_raw(connection: Connection, query: Executable) -> list[tuple[Any, ...]
     compiled = query.compile(
         dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
     )
+    parameters: Any = compiled.params  # a property that builds the dict: read it once
     if compiled.positional:
-        parameters: Any = tuple(compiled.params[name] for name in compiled.positiontup or ())
-    else:
-        parameters = compiled.params
+        parameters = tuple([parameters[name] for name in compiled.positiontup or ()])
     cursor = connection.connection.cursor()
     try:
         cursor.execute(compiled.string, parameters)
         return cursor.fetchall()
-    finally:
-        cursor.close()
-
-
-@cache
-def _compiled(statement: Any, dialect: Dialect, keys: tuple[str, ...]) -> Compiled:
-    """Compiling costs more than running a one-row insert: do it once per statement."""
-    return statement.compile(dialect=dialect, column_keys=list(keys))
-
-
-def execute_many(connection: Connection, statement: Any, rows: Sequence[dict[str, Any]]) -> None:
-    """Run an INSERT for many rows through the DBAPI's executemany directly.
-
-    SQLAlchemy processes each row's parameters in Python (about 13 us a row); for the
-    thousand points of a metric batch that costs more than SQLite takes to store them.
-    The statement is compiled once for the rows' keys, which must be the same in every row.
-    """
-    if not rows:
-        return
-    compiled = _compiled(statement, connection.dialect, tuple(rows[0]))
-    if compiled.positional:
-        row_values = itemgetter(*(compiled.positiontup or ()))
-        parameters: Any = list(map(row_values, rows))
-    else:
-        parameters = rows
-    cursor = connection.connection.cursor()
-    try:
-        cursor.executemany(compiled.string, parameters)
     finally:
         cursor.close()

@@ -1,0 +1,68 @@
+"""Prepared statements give the same rows and writes as Core, on both backends."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import bindparam, select
+
+from trackdeck.store.prepared import Prepared
+from trackdeck.store.sql import insert_for
+from trackdeck.store.tables import experiments, tags
+from trackdeck.store.tracking import TrackingStore
+
+TAG_BY_KEY = Prepared(
+    select(tags.c.key, tags.c.value).where(
+        tags.c.run_uuid == bindparam("run_id"), tags.c.key >= bindparam("from_key")
+    )
+)
+# Keys in another order than the table's columns: rows follow `keys`, not the table.
+INSERT_TAGS = Prepared(tags.insert(), keys=("value", "key", "run_uuid"))
+UPSERT_TAG = Prepared(
+    lambda dialect: (statement := insert_for(dialect)(tags)).on_conflict_do_update(
+        index_elements=["run_uuid", "key"], set_={"value": statement.excluded.value}
+    ),
+    keys=("run_uuid", "key", "value"),
+)
+DELETE_TAG = Prepared(tags.delete().where(tags.c.key == bindparam("key")))
+ONE_COLUMN = Prepared(select(experiments.c.name).where(experiments.c.experiment_id == 0))
+
+
+@pytest.fixture
+def run_id(store: TrackingStore) -> str:
+    return store.runs.create("0", "u", 1, "r", []).info.run_id
+
+
+def test_rows_are_named_tuples_of_the_selected_columns(store: TrackingStore, run_id: str) -> None:
+    def work(conn):  # type: ignore[no-untyped-def]
+        INSERT_TAGS.execute_many(conn, [("1", "a", run_id), ("2", "b", run_id)])
+        return TAG_BY_KEY.all(conn, {"run_id": run_id, "from_key": "a"})
+
+    rows = store.db.write(work)
+    by_key = {row.key: row.value for row in rows}
+    assert by_key == {"a": "1", "b": "2", "mlflow.runName": "r"}
+    first = store.db.read(lambda conn: TAG_BY_KEY.first(conn, {"run_id": run_id, "from_key": "b"}))
+    assert (first.key, first.value) == ("b", "2")
+    missing = {"run_id": "x", "from_key": ""}
+    assert store.db.read(lambda conn: TAG_BY_KEY.first(conn, missing)) is None
+    assert store.db.read(lambda conn: ONE_COLUMN.first(conn, {})).name == "Default"
+
+
+def test_dialect_specific_statements_and_row_counts(store: TrackingStore, run_id: str) -> None:
+    def work(conn):  # type: ignore[no-untyped-def]
+        UPSERT_TAG.execute_many(conn, [(run_id, "a", "1"), (run_id, "b", "2")])
+        UPSERT_TAG.execute_many(conn, [(run_id, "a", "3")])
+        deleted = DELETE_TAG.execute(conn, {"key": "b"})
+        return deleted, TAG_BY_KEY.all(conn, {"run_id": run_id, "from_key": "a"})
+
+    deleted, rows = store.db.write(work)
+    assert deleted == 1
+    assert {row.key: row.value for row in rows} == {"a": "3", "mlflow.runName": "r"}
+
+
+def test_rows_of_values_need_keys(store: TrackingStore) -> None:
+    with pytest.raises(TypeError, match="keys"):
+        store.db.read(lambda conn: TAG_BY_KEY.execute_many(conn, [("x", "y")]))
+
+
+def test_nothing_to_insert_is_a_no_op(store: TrackingStore) -> None:
+    store.db.write(lambda conn: INSERT_TAGS.execute_many(conn, []))
