@@ -7,6 +7,7 @@ Starts the servers side by side on fresh SQLite stores, runs every workload agai
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.metadata
 import os
 import platform
@@ -193,7 +194,11 @@ def main(argv: list[str] | None = None) -> int:
         for name, server in running.items():
             for other in running.values():  # nothing left over from start-up or the last suite
                 wait_quiet(other.pid)
-            results[name].update(bench_server(server, scale, infos[name]))
+            with contextlib.ExitStack() as frozen:
+                for other in running.values():
+                    if other is not server:
+                        frozen.enter_context(other.paused())
+                results[name].update(bench_server(server, scale, infos[name]))
     finally:
         for name, server in running.items():
             server.stop()

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,6 +116,20 @@ class Server:
                 pass
             time.sleep(0.2)
         raise ServerError(f"{self.name}: /health not OK after {timeout_s:g} s\n{self.log_tail()}")
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """SIGSTOP the server's process group for the block, then SIGCONT it.
+
+        While one server is measured the other is frozen: an idle server still wakes up
+        (mlflow's job consumers poll several times a second), and on 2 cores those
+        wake-ups land in the other server's latencies.
+        """
+        _signal_group(self.pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            _signal_group(self.pid, signal.SIGCONT)
 
     def stop(self, grace_s: float = 10) -> None:
         """SIGTERM the server's process group, then SIGKILL it if it lingers."""

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import bindparam, select
 
 from trackdeck.store.prepared import Prepared
-from trackdeck.store.sql import insert_for
+from trackdeck.store.sql import in_list, insert_for, list_value
 from trackdeck.store.tables import experiments, tags
 from trackdeck.store.tracking import TrackingStore
 
@@ -66,3 +66,22 @@ def test_rows_of_values_need_keys(store: TrackingStore) -> None:
 
 def test_nothing_to_insert_is_a_no_op(store: TrackingStore) -> None:
     store.db.write(lambda conn: INSERT_TAGS.execute_many(conn, []))
+
+
+TAGS_OF_RUNS = Prepared(
+    lambda dialect: select(tags.c.run_uuid, tags.c.value).where(
+        in_list(dialect, tags.c.run_uuid, "ids"), tags.c.key == "mlflow.runName"
+    )
+)
+
+
+def test_one_bound_list_of_any_length(store: TrackingStore) -> None:
+    names = {store.runs.create("0", "u", i, f"r{i}", []).info.run_id: f"r{i}" for i in range(3)}
+    wanted = [*names, *(f"{n:032x}" for n in range(3000))]  # beyond any parameter limit
+
+    def found(ids: list[str]) -> dict[str, str]:
+        bound = {"ids": list_value(store.db.dialect, ids)}
+        return dict(store.db.read(lambda conn: TAGS_OF_RUNS.tuples(conn, bound)))
+
+    assert found(wanted) == names
+    assert found([]) == {}

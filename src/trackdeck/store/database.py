@@ -94,7 +94,8 @@ def create_store_engine(uri: str) -> Engine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, pool_size=8, max_overflow=32)
+        # LIFO: the most recently used connections serve the reads, their page caches warm.
+        engine = create_engine(url, pool_size=8, max_overflow=32, pool_use_lifo=True)
         _configure_sqlite(engine)
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)

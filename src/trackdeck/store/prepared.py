@@ -130,6 +130,16 @@ class Prepared:
         finally:
             cursor.close()
 
+    def tuples(self, connection: Connection, params: Params) -> list[tuple[Any, ...]]:
+        """The rows of a query as the driver gives them, for bulk reads unpacked in order."""
+        compiled = self._compiled(connection)
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(compiled.sql, compiled.named(params))
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
     def first(self, connection: Connection, params: Params) -> Any | None:
         """The first row of a query, or None."""
         compiled = self._compiled(connection)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import uuid
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, select, update
+import msgspec
+from sqlalchemy import Connection, Row, Table, bindparam, select, update
 
 from trackdeck.entities import (
     Dataset,
@@ -28,7 +30,7 @@ from trackdeck.store.database import Database
 from trackdeck.store.experiments import ACTIVE, DELETED, require_active_experiment
 from trackdeck.store.names import generate_run_name
 from trackdeck.store.prepared import Prepared
-from trackdeck.store.sql import chunks, fetch_raw, now_ms, upsert
+from trackdeck.store.sql import in_list, json_pairs, list_value, now_ms, upsert
 from trackdeck.store.tables import (
     datasets,
     input_tags,
@@ -258,57 +260,66 @@ def run_info(row: Row) -> RunInfo:
     )
 
 
-def load_runs(conn: Connection, rows: Sequence[Row]) -> list[Run]:
-    """Whole runs for `rows`, loading their data with a few queries per 500 runs."""
-    ids = [row.run_uuid for row in rows]
-    run_params: dict[str, list[KeyValue]] = defaultdict(list)
-    run_tags: dict[str, list[KeyValue]] = defaultdict(list)
+def _pairs_of_runs(table: Table) -> Prepared:
+    """Each listed run's key/value pairs in `table`, as (run id, JSON array of pairs)."""
+    return Prepared(
+        lambda dialect: (
+            select(table.c.run_uuid, json_pairs(dialect, table.c.key, table.c.value))
+            .where(in_list(dialect, table.c.run_uuid, "ids"))
+            .group_by(table.c.run_uuid)
+        )
+    )
+
+
+_lm = latest_metrics.c
+_PARAMS_OF_RUNS = _pairs_of_runs(params)
+_TAGS_OF_RUNS = _pairs_of_runs(tags)
+_METRICS_OF_RUNS = Prepared(
+    lambda dialect: select(
+        _lm.run_uuid, _lm.key, _lm.value, _lm.is_nan, _lm.timestamp, _lm.step
+    ).where(in_list(dialect, _lm.run_uuid, "ids"))
+)
+_MODELS_OF_RUNS = Prepared(
+    lambda dialect: select(
+        run_models.c.run_uuid, run_models.c.model_id, run_models.c.direction, run_models.c.step
+    ).where(in_list(dialect, run_models.c.run_uuid, "ids"))
+)
+_DATASETS_OF_RUNS = Prepared(
+    lambda dialect: (
+        select(run_inputs.c.input_uuid, run_inputs.c.run_uuid, datasets)
+        .join(datasets, datasets.c.dataset_uuid == run_inputs.c.dataset_uuid)
+        .where(in_list(dialect, run_inputs.c.run_uuid, "ids"))
+    )
+)
+_TAGS_OF_INPUTS = Prepared(
+    lambda dialect: select(input_tags.c.input_uuid, input_tags.c.key, input_tags.c.value).where(
+        in_list(dialect, input_tags.c.input_uuid, "ids")
+    )
+)
+_PAIRS = msgspec.json.Decoder(list[KeyValue])
+
+
+def load_runs(conn: Connection, rows: Sequence[Any]) -> list[Run]:
+    """Whole runs for `rows` (rows of the runs table), their data loaded with six queries."""
+    if not rows:
+        return []
+    dialect = conn.dialect.name
+    ids = {"ids": list_value(dialect, [row.run_uuid for row in rows])}
+    run_params = {run: _PAIRS.decode(pairs) for run, pairs in _PARAMS_OF_RUNS.tuples(conn, ids)}
+    run_tags = {run: _PAIRS.decode(pairs) for run, pairs in _TAGS_OF_RUNS.tuples(conn, ids)}
     run_metrics: dict[str, list[Metric]] = defaultdict(list)
-    run_datasets: dict[str, list[DatasetInput]] = defaultdict(list)
+    for run_id, key, value, is_nan, timestamp, step in _METRICS_OF_RUNS.tuples(conn, ids):
+        run_metrics[run_id].append(
+            Metric(key=key, value=math.nan if is_nan else value, timestamp=timestamp, step=step)
+        )
+    run_datasets = _dataset_inputs(conn, ids)
     model_inputs: dict[str, list[ModelInput]] = defaultdict(list)
     model_outputs: dict[str, list[ModelOutput]] = defaultdict(list)
-    for chunk in chunks(ids):
-        for run_id, key, value in fetch_raw(
-            conn,
-            select(params.c.run_uuid, params.c.key, params.c.value).where(
-                params.c.run_uuid.in_(chunk)
-            ),
-        ):
-            run_params[run_id].append(KeyValue(key=key, value=value))
-        for run_id, key, value in fetch_raw(
-            conn,
-            select(tags.c.run_uuid, tags.c.key, tags.c.value).where(tags.c.run_uuid.in_(chunk)),
-        ):
-            run_tags[run_id].append(KeyValue(key=key, value=value))
-        lm = latest_metrics.c
-        for run_id, key, value, is_nan, timestamp, step in fetch_raw(
-            conn,
-            select(lm.run_uuid, lm.key, lm.value, lm.is_nan, lm.timestamp, lm.step).where(
-                lm.run_uuid.in_(chunk)
-            ),
-        ):
-            run_metrics[run_id].append(
-                Metric(
-                    key=key,
-                    value=float("nan") if is_nan else value,
-                    timestamp=timestamp,
-                    step=step,
-                )
-            )
-        _load_inputs(conn, chunk, run_datasets)
-        for run_id, model_id, direction, step in fetch_raw(
-            conn,
-            select(
-                run_models.c.run_uuid,
-                run_models.c.model_id,
-                run_models.c.direction,
-                run_models.c.step,
-            ).where(run_models.c.run_uuid.in_(chunk)),
-        ):
-            if direction == "input":
-                model_inputs[run_id].append(ModelInput(model_id=model_id))
-            else:
-                model_outputs[run_id].append(ModelOutput(model_id=model_id, step=step))
+    for run_id, model_id, direction, step in _MODELS_OF_RUNS.tuples(conn, ids):
+        if direction == "input":
+            model_inputs[run_id].append(ModelInput(model_id=model_id))
+        else:
+            model_outputs[run_id].append(ModelOutput(model_id=model_id, step=step))
     return [
         Run(
             info=run_info(row),
@@ -327,25 +338,18 @@ def load_runs(conn: Connection, rows: Sequence[Row]) -> list[Run]:
     ]
 
 
-def _load_inputs(
-    conn: Connection, run_ids: Sequence[str], into: dict[str, list[DatasetInput]]
-) -> None:
-    rows = conn.execute(
-        select(run_inputs.c.input_uuid, run_inputs.c.run_uuid, datasets)
-        .join(datasets, datasets.c.dataset_uuid == run_inputs.c.dataset_uuid)
-        .where(run_inputs.c.run_uuid.in_(run_ids))
-    ).all()
+def _dataset_inputs(conn: Connection, ids: dict[str, Any]) -> dict[str, list[DatasetInput]]:
+    """The dataset inputs of the runs listed in `ids`, with their tags, by run id."""
+    rows = _DATASETS_OF_RUNS.all(conn, ids)
     if not rows:
-        return
+        return {}
+    input_ids = {"ids": list_value(conn.dialect.name, [row.input_uuid for row in rows])}
     tags_by_input: dict[str, list[KeyValue]] = defaultdict(list)
-    for input_uuid, key, value in conn.execute(
-        select(input_tags.c.input_uuid, input_tags.c.key, input_tags.c.value).where(
-            input_tags.c.input_uuid.in_([row.input_uuid for row in rows])
-        )
-    ):
+    for input_uuid, key, value in _TAGS_OF_INPUTS.tuples(conn, input_ids):
         tags_by_input[input_uuid].append(KeyValue(key=key, value=value))
+    by_run: dict[str, list[DatasetInput]] = defaultdict(list)
     for row in rows:
-        into[row.run_uuid].append(
+        by_run[row.run_uuid].append(
             DatasetInput(
                 tags=tags_by_input.get(row.input_uuid, []),
                 dataset=Dataset(
@@ -358,3 +362,4 @@ def _load_inputs(
                 ),
             )
         )
+    return by_run
