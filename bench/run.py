@@ -1,7 +1,8 @@
 """Entry point: `python -m bench.run --scale small|full [--only trackdeck|mlflow]`.
 
-Starts the servers side by side on fresh SQLite stores, runs every workload against each
-(one server at a time, so they do not compete for CPU), prints the table and writes JSON.
+Starts the servers side by side on fresh SQLite stores, runs each workload against one
+server after the other (the others frozen, so they do not compete for CPU), prints the table
+and writes JSON.
 """
 
 from __future__ import annotations
@@ -85,30 +86,48 @@ def memory_json(memory: TreeMemory) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def bench_server(server: servers.Server, scale: Scale, info: dict[str, Any]) -> dict[str, Outcome]:
-    """Every workload against one running server, then its peak memory."""
-    ctx = Context(server.name, server.url, scale)
-    sampler = PeakSampler(server.pid).start()
-    results: dict[str, Outcome] = {}
+def bench_servers(
+    running: dict[str, servers.Server], scale: Scale, infos: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Outcome]]:
+    """Every workload against every running server, interleaved; then their peak memory.
+
+    Each workload runs on one server after the other before the next workload starts, so
+    the two figures of a row are taken within a minute or two of each other: on a shared
+    VM the speed of the machine drifts over minutes, and measuring one server's whole suite
+    before the other's would put that drift into the ratios. Before each turn every server
+    must be quiet; during it, the others are frozen.
+    """
+    contexts = {name: Context(name, server.url, scale) for name, server in running.items()}
+    samplers = {name: PeakSampler(server.pid).start() for name, server in running.items()}
+    results: dict[str, dict[str, Outcome]] = {name: {} for name in running}
     for workload in WORKLOADS:
-        try:
-            server.assert_alive()
-        except servers.ServerError as exc:
-            results.update({row.key: failure_of(exc) for row in workload.rows})
-            continue
-        results.update(run_workload(ctx, workload))
-    sampled_peak = sampler.stop()
-    final = server.memory()
-    info["final_memory"] = memory_json(final)
-    info["sampled_peak_rss_mib"] = sampled_peak / MIB
-    if server.process.poll() is None:
-        results["peak_rss"] = Measurement(
-            final.hwm_bytes / MIB, "MiB", "lower",
-            {"sum_vmhwm_mib": final.hwm_bytes / MIB, "sampled_peak_rss_mib": sampled_peak / MIB,
-             "processes": len(final.processes)},
-        )  # fmt: skip
-    else:
-        results["peak_rss"] = Failure("SERVER DIED", server.log_tail())
+        for name, server in running.items():
+            for other in running.values():  # nothing left over from the last turn
+                wait_quiet(other.pid)
+            try:
+                server.assert_alive()
+            except servers.ServerError as exc:
+                results[name].update({row.key: failure_of(exc) for row in workload.rows})
+                continue
+            with contextlib.ExitStack() as frozen:
+                for other in running.values():
+                    if other is not server:
+                        frozen.enter_context(other.paused())
+                results[name].update(run_workload(contexts[name], workload))
+    for name, server in running.items():
+        sampled_peak = samplers[name].stop()
+        final = server.memory()
+        infos[name]["final_memory"] = memory_json(final)
+        infos[name]["sampled_peak_rss_mib"] = sampled_peak / MIB
+        if server.process.poll() is None:
+            results[name]["peak_rss"] = Measurement(
+                final.hwm_bytes / MIB, "MiB", "lower",
+                {"sum_vmhwm_mib": final.hwm_bytes / MIB,
+                 "sampled_peak_rss_mib": sampled_peak / MIB,
+                 "processes": len(final.processes)},
+            )  # fmt: skip
+        else:
+            results[name]["peak_rss"] = Failure("SERVER DIED", server.log_tail())
     return results
 
 
@@ -191,14 +210,8 @@ def main(argv: list[str] | None = None) -> int:
             )  # fmt: skip
             log(f"{name} idle: {idle.rss_bytes / MIB:.0f} MiB in {len(idle.processes)} processes")
 
-        for name, server in running.items():
-            for other in running.values():  # nothing left over from start-up or the last suite
-                wait_quiet(other.pid)
-            with contextlib.ExitStack() as frozen:
-                for other in running.values():
-                    if other is not server:
-                        frozen.enter_context(other.paused())
-                results[name].update(bench_server(server, scale, infos[name]))
+        for name, outcomes in bench_servers(running, scale, infos).items():
+            results[name].update(outcomes)
     finally:
         for name, server in running.items():
             server.stop()

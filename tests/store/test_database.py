@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -97,3 +98,21 @@ def test_not_waiting_refuses_to_wait_behind_another_write(db: Database) -> None:
         holder.join()
     assert db.write(insert(3)) == 3  # the refusal left nothing queued or locked
     assert values(db) == [1, 3]
+
+
+def test_the_wal_is_checkpointed_in_the_background(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "big.sqlite"
+    db = Database(f"sqlite:///{path}")
+    try:
+        db.write(lambda conn: conn.execute(text("CREATE TABLE t (v TEXT)")))
+        size_before = path.stat().st_size
+        rows = [{"v": "x" * 1000} for _ in range(2000)]
+        db.write(lambda conn: conn.execute(text("INSERT INTO t VALUES (:v)"), rows))
+        assert path.stat().st_size == size_before  # the commit only appended to the WAL
+        deadline = time.monotonic() + 10
+        while path.stat().st_size < 2_000_000 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert path.stat().st_size >= 2_000_000
+    finally:
+        db.close()
+    assert not [t for t in threading.enumerate() if t.name == f"checkpoint {path}"]

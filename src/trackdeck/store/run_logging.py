@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select, tuple_, update
+from sqlalchemy import Connection, bindparam, select, tuple_, update
 
 from trackdeck.entities import KeyValue, Metric
 from trackdeck.errors import InvalidParameterValue, ResourceDoesNotExist
 from trackdeck.store.database import Database
 from trackdeck.store.prepared import Prepared
 from trackdeck.store.runs import RUN_NAME_TAG, active_run_row, upsert_tags
-from trackdeck.store.sql import insert_for, insert_ignore
+from trackdeck.store.sql import in_list, insert_for, insert_ignore, list_value
 from trackdeck.store.tables import latest_metrics, metrics, params, runs, tags
 from trackdeck.store.validation import (
     stored_metric_value,
@@ -181,10 +181,14 @@ def _insert_metrics(conn: Connection, run_id: str, metrics_in: Sequence[Metric])
     _UPSERT_POINTS_MODEL.execute_many(conn, for_models)
 
 
-def _series_ids(conn: Connection, run_id: str, keys: list[str]) -> dict[str, int]:
-    rows = conn.execute(
-        select(latest_metrics.c.key, latest_metrics.c.series_id).where(
-            latest_metrics.c.run_uuid == run_id, latest_metrics.c.key.in_(keys)
-        )
+_SERIES_OF_KEYS = Prepared(
+    lambda dialect: select(latest_metrics.c.key, latest_metrics.c.series_id).where(
+        latest_metrics.c.run_uuid == bindparam("run_id"),
+        in_list(dialect, latest_metrics.c.key, "keys"),
     )
-    return dict(rows.all())
+)
+
+
+def _series_ids(conn: Connection, run_id: str, keys: list[str]) -> dict[str, int]:
+    bound = {"run_id": run_id, "keys": list_value(conn.dialect.name, keys)}
+    return dict(_SERIES_OF_KEYS.tuples(conn, bound))
