@@ -1,4 +1,4 @@
-"""A server's process tree from /proc: its pids and the CPU time they have used."""
+"""A server's process tree from /proc: its pids, and the CPU time and writes they have used."""
 
 from __future__ import annotations
 
@@ -41,20 +41,42 @@ def cpu_seconds(root: int) -> float:
     return ticks / CLOCK_TICKS
 
 
-def wait_quiet(
-    root: int, max_cores: float = 0.05, window_s: float = 1.0, limit_s: float = 90
-) -> float:
-    """Wait until the tree uses under `max_cores` CPUs over a window; seconds waited.
+def bytes_written(root: int) -> int:
+    """Bytes the live processes of the tree have passed to write calls so far."""
+    total = 0
+    for pid in process_tree(root):
+        try:
+            with open(f"/proc/{pid}/io", "rb") as f:
+                fields = dict(line.split(b":", 1) for line in f.read().splitlines())
+        except OSError:
+            continue
+        total += int(fields.get(b"wchar", b"0"))
+    return total
 
-    Servers keep working after /health answers (mlflow starts its job consumers then);
-    measuring idle memory or timing the first workload before that would be unfair.
+
+def wait_quiet(
+    root: int,
+    max_cores: float = 0.05,
+    max_write_bytes: int = 1 << 20,
+    window_s: float = 1.0,
+    limit_s: float = 90,
+) -> float:
+    """Wait until the tree uses under `max_cores` CPUs and writes under `max_write_bytes`
+    over a window; seconds waited.
+
+    Servers keep working after /health answers (mlflow starts its job consumers then), and
+    after a burst of writes (trackdeck checkpoints its SQLite WAL in the background);
+    measuring idle memory or timing the next workload before that would be unfair.
     """
     start = time.monotonic()
-    before = cpu_seconds(root)
+    cpu_before, written_before = cpu_seconds(root), bytes_written(root)
     while time.monotonic() - start < limit_s:
         time.sleep(window_s)
-        after = cpu_seconds(root)
-        if after - before < max_cores * window_s:
+        cpu_after, written_after = cpu_seconds(root), bytes_written(root)
+        if (
+            cpu_after - cpu_before < max_cores * window_s
+            and written_after - written_before < max_write_bytes
+        ):
             break
-        before = after
+        cpu_before, written_before = cpu_after, written_after
     return time.monotonic() - start
