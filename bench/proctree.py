@@ -65,8 +65,8 @@ def wait_quiet(
     over a window; seconds waited.
 
     Servers keep working after /health answers (mlflow starts its job consumers then), and
-    after a burst of writes (trackdeck checkpoints its SQLite WAL in the background);
-    measuring idle memory or timing the next workload before that would be unfair.
+    may still be writing after a workload ends (files flushed, jobs finishing); measuring
+    idle memory or timing the next workload before that would be unfair.
     """
     start = time.monotonic()
     cpu_before, written_before = cpu_seconds(root), bytes_written(root)

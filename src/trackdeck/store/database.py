@@ -7,8 +7,7 @@ lock ("database is locked"), writes queue up and one thread at a time commits ev
 waiting in the queue, each in its own SAVEPOINT (so one failing request does not undo the
 others): concurrent loggers share one commit. The caller returns once its write is
 committed, so an answered request is durable. Reads use a pool of separate connections,
-which WAL mode lets run beside the writer. Commits only append to the WAL; a background
-thread copies it into the database file (see `_Checkpointer`).
+which WAL mode lets run beside the writer.
 
 PostgreSQL handles concurrency itself: a write is a plain transaction on a pooled
 connection, so several server processes can share one database.
@@ -80,7 +79,6 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA cache_size=-65536")
-        cursor.execute("PRAGMA wal_autocheckpoint=0")  # the _Checkpointer's job
         cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.execute("PRAGMA case_sensitive_like=ON")
         cursor.close()
@@ -121,45 +119,6 @@ def _as_store_error(exc: BaseException) -> BaseException:
     return exc
 
 
-class _Checkpointer:
-    """Copies the WAL back into the database file in the background, off the request path.
-
-    SQLite's automatic checkpoint runs inside whichever commit takes the WAL past 1,000
-    pages and syncs the database file there, so every few hundred writes one request waited
-    for it. Here a commit only marks the WAL as grown; a background thread checkpoints at
-    most once a second, PASSIVE, which never blocks the writer or readers.
-    """
-
-    def __init__(self, engine: Engine, interval_s: float = 1.0) -> None:
-        self._engine = engine
-        self._interval_s = interval_s
-        self._grown = threading.Event()
-        self._closing = threading.Event()
-        name = f"checkpoint {engine.url.database}"
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
-
-    def wal_grew(self) -> None:
-        self._grown.set()
-
-    def close(self) -> None:
-        self._closing.set()
-        self._grown.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while True:
-            self._grown.wait()
-            if self._closing.wait(self._interval_s):
-                return  # the last connection to close checkpoints the rest
-            self._grown.clear()
-            try:
-                with self._engine.connect() as connection:
-                    connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
-            except Exception:  # retried after the next write
-                log.warning("SQLite checkpoint failed", exc_info=True)
-
-
 class _GroupCommitter:
     """Serialises an SQLite store's writes and commits the ones that queue up together.
 
@@ -169,9 +128,8 @@ class _GroupCommitter:
     work to, so an uncontended write runs on the caller's thread at no extra cost.
     """
 
-    def __init__(self, engine: Engine, committed: Callable[[], None]) -> None:
+    def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._committed = committed
         self._pending: deque[_WriteRequest] = deque()
         self._pending_lock = threading.Lock()
         self._commit_lock = threading.Lock()
@@ -203,7 +161,6 @@ class _GroupCommitter:
                     self._connection = self._engine.connect()
                 if not self._commit(self._connection, batch):
                     self._close_connection()  # start the next batch on a fresh connection
-                self._committed()
         finally:
             self._commit_lock.release()
         return request.future.result()
@@ -267,11 +224,7 @@ class Database:
         self.uri = uri
         self.engine = create_store_engine(uri)
         self.dialect = self.engine.dialect.name
-        self._writer: _GroupCommitter | None = None
-        self._checkpointer: _Checkpointer | None = None
-        if self.dialect == "sqlite":
-            self._checkpointer = _Checkpointer(self.engine)
-            self._writer = _GroupCommitter(self.engine, self._checkpointer.wal_grew)
+        self._writer = _GroupCommitter(self.engine) if self.dialect == "sqlite" else None
 
     def read(self, work: Work[T]) -> T:
         with self.engine.connect() as connection:
@@ -288,8 +241,6 @@ class Database:
             raise TemporarilyUnavailable(f"The store is unavailable: {exc.orig}") from exc
 
     def close(self) -> None:
-        if self._checkpointer is not None:
-            self._checkpointer.close()
         if self._writer is not None:
             self._writer.close()
         self.engine.dispose()
