@@ -84,6 +84,13 @@ class InvalidState(TrackdeckError):
     error_code = "INVALID_STATE"
 
 
+class StateConflict(TrackdeckError):
+    """A studio resource (server, endpoint, job) is not in a state the operation can
+    begin from (HTTP 409)."""
+
+    error_code = "RESOURCE_CONFLICT"
+
+
 class NotImplementedFeature(TrackdeckError):
     error_code = "NOT_IMPLEMENTED"
 

@@ -64,8 +64,12 @@ def test_rows_of_values_need_keys(store: TrackingStore) -> None:
         store.db.read(lambda conn: TAG_BY_KEY.execute_many(conn, [("x", "y")]))
 
 
-def test_nothing_to_insert_is_a_no_op(store: TrackingStore) -> None:
-    store.db.write(lambda conn: INSERT_TAGS.execute_many(conn, []))
+def test_nothing_to_insert_is_a_no_op(store: TrackingStore, run_id: str) -> None:
+    def tags_after_inserting_nothing(conn):  # type: ignore[no-untyped-def]
+        INSERT_TAGS.execute_many(conn, [])
+        return TAG_BY_KEY.all(conn, {"run_id": run_id, "from_key": ""})
+
+    assert [row.key for row in store.db.write(tags_after_inserting_nothing)] == ["mlflow.runName"]
 
 
 TAGS_OF_RUNS = Prepared(

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 import msgspec
 
-from trackdeck.errors import InvalidParameterValue, TrackdeckError
+from trackdeck.errors import InvalidParameterValue
 
 
 class JobState(StrEnum):
@@ -25,12 +25,6 @@ class JobState(StrEnum):
 
 FINAL = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED})
 ACTIVE = frozenset({JobState.PENDING, JobState.RUNNING})
-
-
-class JobConflict(TrackdeckError):
-    """The job is not in a state the operation needs (HTTP 409)."""
-
-    error_code = "RESOURCE_CONFLICT"
 
 
 class Job(msgspec.Struct, kw_only=True):

@@ -21,13 +21,13 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
+from trackdeck.errors import StateConflict
 from trackdeck.jobs.processes import die_with_parent, signal_group
 from trackdeck.jobs.project_run import CANCELLED_EXIT, ProjectRun, environment
-from trackdeck.jobs.records import ACTIVE, Job, JobConflict, JobState
+from trackdeck.jobs.records import ACTIVE, Job, JobState
 from trackdeck.jobs.store import JobStore
 from trackdeck.studio.config import StudioConfig
 from trackdeck.studio.launcher.local import _STUDIO_SECRETS
-from trackdeck.studio.records import StateConflict
 from trackdeck.studio.store import StudioStore, now_ms
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ class JobRunner:
     def cancel(self, job_id: str) -> Job:
         job = self.jobs.get(job_id)
         if job.final:
-            raise JobConflict(f"Job '{job_id}' is already {job.state.value}.")
+            raise StateConflict(f"Job '{job_id}' is already {job.state.value}.")
         process = self._processes.get(job_id)
         if process is None:  # not started yet: it never will be
             return self._finish(job_id, JobState.CANCELLED, None, None)

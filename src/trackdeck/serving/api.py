@@ -20,7 +20,7 @@ from starlette.requests import Request
 from trackdeck.api.protocol import Message
 from trackdeck.errors import InvalidParameterValue
 from trackdeck.serving.records import Endpoint, parse_state
-from trackdeck.studio.api import route
+from trackdeck.studio.api import ListRequest, NameRequest, route
 
 BASE = "/api/trackdeck/v1/endpoints"
 MAX_LOG_LINES = 1000
@@ -31,18 +31,6 @@ class CreateRequest(Message):
     model_uri: str
     server_name: str = "default"
     instance_count: int = 1
-
-
-class ListRequest(Message):
-    state: str | None = None
-    sort_by: str = "creation_time"
-    sort_order: str = "desc"
-    max_results: int = 50
-    page_token: str | None = None
-
-
-class NameRequest(Message):
-    name: str
 
 
 class UpdateRequest(Message):

@@ -17,7 +17,7 @@ from enum import StrEnum
 
 import msgspec
 
-from trackdeck.errors import InvalidParameterValue, TrackdeckError
+from trackdeck.errors import InvalidParameterValue, StateConflict
 
 # SageMaker's endpoint names: up to 63 letters, digits and hyphens.
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
@@ -35,12 +35,6 @@ class EndpointState(StrEnum):
 TRANSITIONAL = frozenset({EndpointState.CREATING, EndpointState.UPDATING, EndpointState.DELETING})
 CAN_UPDATE = frozenset({EndpointState.IN_SERVICE, EndpointState.FAILED})
 CAN_DELETE = frozenset({EndpointState.IN_SERVICE, EndpointState.FAILED})
-
-
-class StateConflict(TrackdeckError):
-    """The operation cannot begin from the endpoint's current state (HTTP 409)."""
-
-    error_code = "RESOURCE_CONFLICT"
 
 
 class Endpoint(msgspec.Struct, kw_only=True):

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 import msgspec
 
-from trackdeck.errors import InvalidParameterValue, TrackdeckError
+from trackdeck.errors import InvalidParameterValue, StateConflict
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$")
 
@@ -73,12 +73,6 @@ SIZES: dict[Size, SizeSpec] = {
     Size.MEDIUM: SizeSpec(workers=2, memory_limit_mib=4096, max_request_mib=4096),
     Size.LARGE: SizeSpec(workers=4, memory_limit_mib=8192, max_request_mib=16384),
 }
-
-
-class StateConflict(TrackdeckError):
-    """The operation cannot begin from the server's current state (HTTP 409)."""
-
-    error_code = "RESOURCE_CONFLICT"
 
 
 class TrackingServer(msgspec.Struct, kw_only=True):

@@ -1,5 +1,5 @@
-// What the parts of the studio page share: calling one of the studio's REST APIs, and
-// showing a notice. Loaded before studio.js, endpoints.js and jobs.js.
+// What the parts of the studio page share: calling one of the studio's REST APIs,
+// showing a notice, and showing a state. Loaded before studio.js, endpoints.js and jobs.js.
 "use strict";
 const studioPage = (() => {
   // call(method, path, payload) on the API under `base`; an error answer throws its message.
@@ -28,5 +28,20 @@ const studioPage = (() => {
     };
   }
 
-  return { apiCaller, notifier };
+  // A state badge in `cell`; a failure's reason as its title and, first line, below it.
+  function showState(cell, state, failureReason) {
+    const badge = document.createElement("span");
+    badge.className = "badge state-" + state.toLowerCase();
+    badge.textContent = state;
+    cell.appendChild(badge);
+    if (failureReason) {
+      cell.title = failureReason;
+      const why = document.createElement("div");
+      why.className = "reason";
+      why.textContent = failureReason.split("\n")[0];
+      cell.appendChild(why);
+    }
+  }
+
+  return { apiCaller, notifier, showState };
 })();

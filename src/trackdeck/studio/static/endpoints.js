@@ -26,18 +26,7 @@
       const tr = document.createElement("tr");
       tr.dataset.name = e.name;
       cell(tr, "name strong", e.name);
-      const state = cell(tr, "state");
-      const badge = document.createElement("span");
-      badge.className = "badge state-" + e.state.toLowerCase();
-      badge.textContent = e.state;
-      state.appendChild(badge);
-      if (e.failure_reason) {
-        state.title = e.failure_reason;
-        const why = document.createElement("div");
-        why.className = "reason";
-        why.textContent = e.failure_reason.split("\n")[0];
-        state.appendChild(why);
-      }
+      studioPage.showState(cell(tr, "state"), e.state, e.failure_reason);
       cell(tr, "mono", `models:/${e.model_name}/${e.model_version}`);
       cell(tr, "", `${e.instances.length} / ${e.instance_count}`);
       cell(tr, "url mono", e.invocation_url);

@@ -50,17 +50,7 @@
         nameCell.appendChild(tagLine);
       }
       const state = cell(tr, "state");
-      const badge = document.createElement("span");
-      badge.className = "badge state-" + s.state.toLowerCase();
-      badge.textContent = s.state;
-      state.appendChild(badge);
-      if (s.failure_reason) {
-        state.title = s.failure_reason;
-        const why = document.createElement("div");
-        why.className = "reason";
-        why.textContent = s.failure_reason.split("\n")[0];
-        state.appendChild(why);
-      }
+      studioPage.showState(state, s.state, s.failure_reason);
       if (s.restart_count) {
         const restarts = document.createElement("div");
         restarts.className = "muted small";
