@@ -1,15 +1,17 @@
-"""The REST client: the same plain httpx calls for every server under test."""
+"""The REST client: the same plain HTTP calls for every server under test."""
 
 from __future__ import annotations
 
+import http.client
 import json
+import time
+import urllib.parse
 from typing import Any
-
-import httpx
 
 from bench.deadline import Deadline, WorkloadTimeout
 
 API = "/api/2.0/mlflow"
+HEADERS = {"User-Agent": "trackdeck-bench"}
 JSON_HEADERS = {"Content-Type": "application/json"}
 
 Json = dict[str, Any]
@@ -58,11 +60,22 @@ def search_body(
 
 
 class Api:
-    """One client connection (keep-alive) to one server, bounded by a deadline."""
+    """One keep-alive connection to one server, bounded by a deadline.
+
+    It is the standard library's http.client, the leanest client at hand: what a figure
+    holds should be the server's time, not the client's. `wire_s` adds up, over every
+    call, the time from sending a request to holding the whole answer; the JSON is
+    decoded after that clock stops (as request bodies are encoded before it starts).
+    """
 
     def __init__(self, base_url: str, deadline: Deadline) -> None:
         self.deadline = deadline
-        self._http = httpx.Client(base_url=base_url, headers={"User-Agent": "trackdeck-bench"})
+        url = urllib.parse.urlsplit(base_url)
+        self._connection = http.client.HTTPConnection(url.hostname or "", url.port)
+        self.wire_s = 0.0
+        """Seconds spent waiting on the server, over all calls so far."""
+        self.last_wire_s = 0.0
+        """Seconds the last call spent waiting on the server."""
 
     def __enter__(self) -> Api:
         return self
@@ -72,35 +85,48 @@ class Api:
 
     def close(self) -> None:
         """Close the connection."""
-        self._http.close()
+        self._connection.close()
 
     def post(self, endpoint: str, body: Json | bytes) -> Json:
         """POST a JSON body (a dict or already-encoded bytes) to `/api/2.0/mlflow<endpoint>`."""
         content = body if isinstance(body, bytes) else encode(body)
-        return self._send("POST", endpoint, content=content, headers=JSON_HEADERS)
+        return self._send("POST", API + endpoint, endpoint, content, JSON_HEADERS)
 
     def get(self, endpoint: str, params: dict[str, str | int]) -> Json:
         """GET `/api/2.0/mlflow<endpoint>` with query parameters."""
-        return self._send("GET", endpoint, params=params)
+        query = urllib.parse.urlencode(params)
+        return self._send("GET", f"{API}{endpoint}?{query}", endpoint, None, {})
 
-    def _send(self, method: str, endpoint: str, **kwargs: Any) -> Json:
-        timeout = self.deadline.remaining()
+    def _send(
+        self, method: str, path: str, endpoint: str, body: bytes | None, headers: dict[str, str]
+    ) -> Json:
+        self._connection.timeout = self.deadline.remaining()
+        if self._connection.sock is not None:
+            self._connection.sock.settimeout(self._connection.timeout)
+        start = time.perf_counter()
         try:
-            response = self._http.request(method, API + endpoint, timeout=timeout, **kwargs)
-        except httpx.TimeoutException as exc:
+            self._connection.request(method, path, body=body, headers={**HEADERS, **headers})
+            response = self._connection.getresponse()
+            content = response.read()
+        except TimeoutError as exc:
+            self._connection.close()
             raise WorkloadTimeout(
                 f"{self.deadline.what}: {method} {endpoint} timed out ({exc!r})"
             ) from exc
-        except httpx.TransportError as exc:
+        except (OSError, http.client.HTTPException) as exc:
+            self._connection.close()
             raise ApiError(endpoint, 0, f"transport error: {exc!r}") from exc
-        if response.status_code != 200:
-            raise ApiError(endpoint, response.status_code, response.text)
+        self.last_wire_s = time.perf_counter() - start
+        self.wire_s += self.last_wire_s
+        text = content.decode(errors="replace")
+        if response.status != 200:
+            raise ApiError(endpoint, response.status, text)
         try:
-            data = response.json()
+            data = json.loads(content)
         except ValueError as exc:
-            raise ApiError(endpoint, 200, f"not JSON: {response.text[:200]!r}") from exc
+            raise ApiError(endpoint, 200, f"not JSON: {text[:200]!r}") from exc
         if not isinstance(data, dict):
-            raise ApiError(endpoint, 200, f"not a JSON object: {response.text[:200]!r}")
+            raise ApiError(endpoint, 200, f"not a JSON object: {text[:200]!r}")
         return data
 
     # The endpoints the workloads use.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from bench.client import Api, Json, search_body
@@ -41,9 +40,8 @@ def _timed_search(api: Api, body: Json, repeats: int) -> tuple[list[Json], str, 
     timings = []
     answer: Json = {}
     for _ in range(repeats):
-        t = time.perf_counter()
         answer = api.search_runs(body)
-        timings.append(time.perf_counter() - t)
+        timings.append(api.last_wire_s)
     return answer.get("runs", []), answer.get("next_page_token") or "", timings
 
 
@@ -86,9 +84,8 @@ def search_paging(ctx: Context, deadline: Deadline) -> dict[str, Measurement]:
     experiment, run_ids = ctx.need_search_runs()
     n = ctx.scale.search_runs
     with ctx.api(deadline) as api:
-        start = time.perf_counter()
         runs, pages = api.search_all_runs(search_body(experiment, ctx.scale.search_page))
-        elapsed = time.perf_counter() - start
+        elapsed = api.wire_s
     where = "runs/search (paging)"
     check(len(runs) == n, f"{where}: {len(runs)} runs over {pages} pages, expected {n}")
     got = [run["info"]["run_id"] for run in runs]
@@ -107,9 +104,8 @@ def metric_history(ctx: Context, deadline: Deadline) -> dict[str, Measurement]:
     run_id = ctx.need_history_run()
     points = ctx.scale.history_points
     with ctx.api(deadline) as api:
-        start = time.perf_counter()
         history, pages = api.metric_history(run_id, HISTORY_KEY, 25_000)
-        elapsed = time.perf_counter() - start
+        elapsed = api.wire_s
     where = "metrics/get-history"
     check(len(history) == points, f"{where}: {len(history)} points, expected {points}")
     for position, point in enumerate(history):

