@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import bindparam, select
 
 from trackdeck.store.prepared import Prepared
+from trackdeck.store.runs import RUN_NAME_TAG
 from trackdeck.store.sql import in_list, insert_for, list_value
 from trackdeck.store.tables import experiments, tags
 from trackdeck.store.tracking import TrackingStore
@@ -22,6 +23,12 @@ UPSERT_TAG = Prepared(
         index_elements=["run_uuid", "key"], set_={"value": statement.excluded.value}
     ),
     keys=("run_uuid", "key", "value"),
+)
+# Three rows per statement, keys again out of table order; conflicts are skipped.
+INSERT_TAGS_BY_THREE = Prepared(
+    lambda dialect: insert_for(dialect)(tags).on_conflict_do_nothing(),
+    keys=("key", "run_uuid", "value"),
+    rows_per_statement=3,
 )
 DELETE_TAG = Prepared(tags.delete().where(tags.c.key == bindparam("key")))
 ONE_COLUMN = Prepared(select(experiments.c.name).where(experiments.c.experiment_id == 0))
@@ -89,3 +96,22 @@ def test_one_bound_list_of_any_length(store: TrackingStore) -> None:
 
     assert found(wanted) == names
     assert found([]) == {}
+
+
+@pytest.mark.parametrize("count", [0, 2, 3, 7])
+def test_many_rows_per_statement(store: TrackingStore, run_id: str, count: int) -> None:
+    rows = [(f"k{i}", run_id, f"v{i}") for i in range(count)]
+
+    def work(conn):  # type: ignore[no-untyped-def]
+        INSERT_TAGS_BY_THREE.execute_many(conn, rows)
+        INSERT_TAGS_BY_THREE.execute_many(conn, [("k0", run_id, "changed"), *rows[:4]])
+        return TAG_BY_KEY.all(conn, {"run_id": run_id, "from_key": "k"})
+
+    stored = {row.key: row.value for row in store.db.write(work) if row.key != RUN_NAME_TAG}
+    expected = {f"k{i}": f"v{i}" for i in range(count)}
+    assert stored == (expected if count else {"k0": "changed"})
+
+
+def test_many_rows_per_statement_needs_keys() -> None:
+    with pytest.raises(ValueError, match="keys"):
+        Prepared(tags.insert(), rows_per_statement=10)

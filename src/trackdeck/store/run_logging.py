@@ -6,7 +6,9 @@ either every point of it is stored or none is.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, tuple_, update
@@ -124,7 +126,9 @@ _POINT_COLUMNS = (
     "dataset_digest",
 )
 _INSERT_POINTS = Prepared(
-    lambda dialect: insert_for(dialect)(metrics).on_conflict_do_nothing(), keys=_POINT_COLUMNS
+    lambda dialect: insert_for(dialect)(metrics).on_conflict_do_nothing(),
+    keys=_POINT_COLUMNS,
+    rows_per_statement=250,
 )
 
 
@@ -160,25 +164,39 @@ def _insert_metrics(conn: Connection, run_id: str, metrics_in: Sequence[Metric])
     """Store the points, and advance each key's latest point.
 
     Points are rows of `_POINT_COLUMNS` with the key in place of the series id until the
-    series ids are known: a batch holds up to a thousand points, so no dict per point.
+    series ids are known: a batch holds up to a thousand points, so no dict per point, and
+    no per-point Python loop but list comprehensions and one sort.
     """
-    points = []
-    newest: dict[str, tuple[Any, ...]] = {}
-    for metric in metrics_in:
-        value, is_nan = stored_metric_value(metric.value)
-        key, step, timestamp, model_id = metric.key, metric.step, metric.timestamp, metric.model_id
-        dataset = (metric.dataset_name, metric.dataset_digest)
-        points.append((key, timestamp, step, value, is_nan, model_id, *dataset))
-        best = newest.get(key)
-        if best is None or (step, timestamp, value) > (best[5], best[4], best[2]):
-            newest[key] = (run_id, key, value, is_nan, timestamp, step)
-    _UPSERT_LATEST.execute_many(conn, list(newest.values()))
+    points = _point_rows(metrics_in)
+    # Sorted by (key, step, timestamp, value), the last row of each key is its newest.
+    newest = {point[0]: point for point in sorted(points, key=_NEWEST_LAST)}
+    _UPSERT_LATEST.execute_many(
+        conn, [(run_id, key, p[3], p[4], p[1], p[2]) for key, p in newest.items()]
+    )
     series = _series_ids(conn, run_id, list(newest))
     plain = [(series[p[0]], *p[1:]) for p in points if p[5] is None]
     _INSERT_POINTS.execute_many(conn, plain)
     # log_model re-sends the run's points with the new model's id: a stored point gains it.
     for_models = [(series[p[0]], *p[1:]) for p in points if p[5] is not None]
     _UPSERT_POINTS_MODEL.execute_many(conn, for_models)
+
+
+_NEWEST_LAST = itemgetter(0, 2, 1, 3)
+
+
+def _point_rows(metrics_in: Sequence[Metric]) -> list[tuple[Any, ...]]:
+    """(key, timestamp, step, value, is_nan, model_id, dataset name and digest) rows."""
+    if math.isfinite(sum(metric.value for metric in metrics_in)):  # no NaN nor infinity
+        return [
+            (m.key, m.timestamp, m.step, float(m.value), False, m.model_id, m.dataset_name,
+             m.dataset_digest)
+            for m in metrics_in
+        ]  # fmt: skip
+    return [
+        (m.key, m.timestamp, m.step, *stored_metric_value(m.value), m.model_id, m.dataset_name,
+         m.dataset_digest)
+        for m in metrics_in
+    ]  # fmt: skip
 
 
 _SERIES_OF_KEYS = Prepared(
