@@ -67,6 +67,13 @@ def normalise_uri(uri: str) -> str:
     return uri
 
 
+# The commit that takes the WAL past this many pages copies them into the database file and
+# syncs it. SQLite's default, 1,000 pages (4 MiB), made that every ~200 run creations, a
+# quarter of their cost; with 4,000, pages written again and again (an index's last leaf)
+# are copied once for many commits, and the WAL stays under about 16 MiB.
+WAL_CHECKPOINT_PAGES = 4000
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -76,6 +83,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA cache_size=-65536")
