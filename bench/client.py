@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 import time
 import urllib.parse
 from typing import Any
 
 from bench.deadline import Deadline, WorkloadTimeout
+from bench.wire import HttpConnection, ProtocolError
 
 API = "/api/2.0/mlflow"
-HEADERS = {"User-Agent": "trackdeck-bench"}
+USER_AGENT = "trackdeck-bench"
 JSON_HEADERS = {"Content-Type": "application/json"}
 
 Json = dict[str, Any]
@@ -62,16 +62,16 @@ def search_body(
 class Api:
     """One keep-alive connection to one server, bounded by a deadline.
 
-    It is the standard library's http.client, the leanest client at hand: what a figure
-    holds should be the server's time, not the client's. `wire_s` adds up, over every
-    call, the time from sending a request to holding the whole answer; the JSON is
-    decoded after that clock stops (as request bodies are encoded before it starts).
+    It speaks HTTP/1.1 on a plain socket (`bench.wire`), so that what a figure holds is the
+    server's time, not the client's. `wire_s` adds up, over every call, the time from
+    sending a request to holding the whole answer; the JSON is decoded after that clock
+    stops (as request bodies are encoded before it starts).
     """
 
     def __init__(self, base_url: str, deadline: Deadline) -> None:
         self.deadline = deadline
         url = urllib.parse.urlsplit(base_url)
-        self._connection = http.client.HTTPConnection(url.hostname or "", url.port)
+        self._connection = HttpConnection(url.hostname or "", url.port or 80, USER_AGENT)
         self.wire_s = 0.0
         """Seconds spent waiting on the server, over all calls so far."""
         self.last_wire_s = 0.0
@@ -100,33 +100,26 @@ class Api:
     def _send(
         self, method: str, path: str, endpoint: str, body: bytes | None, headers: dict[str, str]
     ) -> Json:
-        self._connection.timeout = self.deadline.remaining()
-        if self._connection.sock is not None:
-            self._connection.sock.settimeout(self._connection.timeout)
+        timeout = self.deadline.remaining()
         start = time.perf_counter()
         try:
-            self._connection.request(method, path, body=body, headers={**HEADERS, **headers})
-            response = self._connection.getresponse()
-            content = response.read()
+            status, content = self._connection.request(method, path, body, headers, timeout)
         except TimeoutError as exc:
-            self._connection.close()
             raise WorkloadTimeout(
                 f"{self.deadline.what}: {method} {endpoint} timed out ({exc!r})"
             ) from exc
-        except (OSError, http.client.HTTPException) as exc:
-            self._connection.close()
+        except (OSError, ProtocolError) as exc:
             raise ApiError(endpoint, 0, f"transport error: {exc!r}") from exc
         self.last_wire_s = time.perf_counter() - start
         self.wire_s += self.last_wire_s
-        text = content.decode(errors="replace")
-        if response.status != 200:
-            raise ApiError(endpoint, response.status, text)
+        if status != 200:
+            raise ApiError(endpoint, status, content.decode(errors="replace"))
         try:
             data = json.loads(content)
         except ValueError as exc:
-            raise ApiError(endpoint, 200, f"not JSON: {text[:200]!r}") from exc
+            raise ApiError(endpoint, 200, f"not JSON: {content[:200]!r}") from exc
         if not isinstance(data, dict):
-            raise ApiError(endpoint, 200, f"not a JSON object: {text[:200]!r}")
+            raise ApiError(endpoint, 200, f"not a JSON object: {content[:200]!r}")
         return data
 
     # The endpoints the workloads use.

@@ -110,6 +110,39 @@ def test_order_by(
     assert names(store, runs, order_by=order_by) == expected
 
 
+@pytest.mark.parametrize(
+    ("filter_string", "order_by", "expected"),
+    [
+        # The sort reuses the filter's join of the same key...
+        ("metrics.acc > 0.75", ["metrics.acc ASC"], ["gamma", "alpha", "epsilon"]),
+        ("metrics.acc > 0.5 and metrics.acc < 0.92", ["metrics.acc DESC"],
+         ["alpha", "gamma", "beta"]),
+        ("params.lr != '0.001'", ["params.lr DESC", "run_name"], ["alpha", "epsilon", "beta"]),
+        # ...and joins its own for another key, where a missing value still sorts last.
+        ("metrics.acc > 0.75", ["metrics.loss DESC", "run_name"], ["alpha", "gamma", "epsilon"]),
+        ("tags.team IS NOT NULL and params.lr = '0.1'", ["tags.team"], ["epsilon", "alpha"]),
+    ],
+)  # fmt: skip
+def test_filter_and_order_by_together(
+    store: TrackingStore,
+    runs: dict[str, str],
+    filter_string: str,
+    order_by: list[str],
+    expected: list[str],
+) -> None:
+    assert names(store, runs, filter_string, order_by) == expected
+
+
+def test_nan_metrics_never_match_a_comparison(store: TrackingStore, runs: dict[str, str]) -> None:
+    store.logging.log_batch(
+        runs["delta"], [Metric(key="acc", value=float("nan"), timestamp=1, step=0)], [], []
+    )
+    assert names(store, runs, "metrics.acc > -1", ["metrics.acc"]) == [
+        "beta", "gamma", "alpha", "epsilon"
+    ]  # fmt: skip
+    assert "delta" in names(store, runs, "", ["metrics.acc"])
+
+
 def test_paging_covers_every_run_once(store: TrackingStore, runs: dict[str, str]) -> None:
     seen, token = [], None
     while True:

@@ -37,6 +37,8 @@ def compare(column: Any, op: str, value: Any) -> ColumnElement[bool]:
     raise ValueError(f"unsupported comparator {op}")
 
 
-def order_column(column: Any, ascending: bool) -> list[Any]:
-    """Sort keys for `column` that put missing values last in either direction."""
-    return [column.is_(None), column.asc() if ascending else column.desc()]
+def order_column(column: Any, ascending: bool, nullable: bool = True) -> list[Any]:
+    """Sort keys for `column` that put missing values last in either direction. A column
+    that cannot be NULL sorts by itself alone, so the database may follow an index on it."""
+    direction = column.asc() if ascending else column.desc()
+    return [column.is_(None), direction] if nullable else [direction]

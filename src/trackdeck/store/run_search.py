@@ -54,17 +54,23 @@ _KEYED = {
 }
 
 
-def _keyed_condition(comparison: grammar.Comparison) -> ColumnElement[bool]:
-    table = _KEYED[comparison.entity]
-    match = and_(table.c.run_uuid == runs.c.run_uuid, table.c.key == comparison.key)
-    if comparison.op == "IS NULL":
-        return ~exists().where(match)
-    if comparison.op == "IS NOT NULL":
-        return exists().where(match)
+def _value_condition(table: Any, comparison: grammar.Comparison) -> ColumnElement[bool]:
     condition = compare(table.c.value, comparison.op, comparison.value)
     if comparison.entity == "metric":
         condition = and_(condition, table.c.is_nan.is_(False))
-    return exists().where(match, condition)
+    return condition
+
+
+def _presence_condition(comparison: grammar.Comparison) -> ColumnElement[bool]:
+    """`IS NULL` or `IS NOT NULL` on a metric, param or tag: whether the run has the key."""
+    table = _KEYED[comparison.entity]
+    present = exists().where(table.c.run_uuid == runs.c.run_uuid, table.c.key == comparison.key)
+    return ~present if comparison.op == "IS NULL" else present
+
+
+def _joinable(comparison: grammar.Comparison) -> bool:
+    """A comparison on a run's one value of a key (metric, param or tag)."""
+    return comparison.entity in _KEYED and comparison.op not in ("IS NULL", "IS NOT NULL")
 
 
 def _dataset_condition(comparison: grammar.Comparison) -> ColumnElement[bool]:
@@ -84,25 +90,32 @@ def _dataset_condition(comparison: grammar.Comparison) -> ColumnElement[bool]:
 
 
 def condition_for(comparison: grammar.Comparison) -> ColumnElement[bool]:
+    """The WHERE condition of a comparison that is not joined (see `compile_search`)."""
     if comparison.entity == "attribute":
         return compare(RUN_COLUMNS[comparison.key], comparison.op, comparison.value)
     if comparison.entity == "dataset":
         return _dataset_condition(comparison)
-    return _keyed_condition(comparison)
+    return _presence_condition(comparison)
 
 
-def _apply_order(query: Select[Any], order_keys: Sequence[grammar.OrderKey]) -> Select[Any]:
+def _apply_order(
+    query: Select[Any], order_keys: Sequence[grammar.OrderKey], joined: dict[tuple[str, str], Any]
+) -> Select[Any]:
+    """Order by the keys, then run id. A key that a filter comparison joined already sorts
+    by that join's value, never NULL, so the database can walk the (key, value) index in
+    order and stop at the page's end instead of sorting every match."""
     ordering: list[Any] = []
     for index, key in enumerate(order_keys):
         if key.entity == "attribute":
-            column = RUN_COLUMNS[key.key]
+            ordering += order_column(RUN_COLUMNS[key.key], key.ascending)
+        elif (key.entity, key.key) in joined:
+            ordering += order_column(joined[key.entity, key.key], key.ascending, nullable=False)
         else:
             table = _KEYED[key.entity].alias(f"order_{index}")
             query = query.outerjoin(
                 table, and_(table.c.run_uuid == runs.c.run_uuid, table.c.key == key.key)
             )
-            column = table.c.value
-        ordering += order_column(column, key.ascending)
+            ordering += order_column(table.c.value, key.ascending)
     if not order_keys:
         ordering.append(runs.c.start_time.desc())
     ordering.append(runs.c.run_uuid.asc())
@@ -115,16 +128,34 @@ def compile_search(
     view_type: str | int | None,
     order_by: Sequence[str] | None,
 ) -> Select[Any]:
-    """The query selecting the run rows that match, in result order (no paging)."""
+    """The query selecting the run rows that match, in result order (no paging).
+
+    A comparison on a metric, param or tag value joins the run's row of that key (one at
+    most: (run, key) is unique), so the database may start from the (key, value) index
+    rather than test every run of the experiments; the other comparisons are conditions.
+    """
     ids = [parse_experiment_id(e) for e in experiment_ids]
     comparisons = grammar.parse_filter(filter_string, grammar.RUN_FILTER_SPEC)
     order_keys = grammar.parse_order_by(list(order_by or []), grammar.RUN_FILTER_SPEC)
     query = select(runs).where(
         runs.c.experiment_id.in_(ids),
         runs.c.lifecycle_stage.in_(lifecycle_stages(view_type)),
-        *[condition_for(c) for c in comparisons],
+        *[condition_for(c) for c in comparisons if not _joinable(c)],
     )
-    return _apply_order(query, order_keys)
+    joined: dict[tuple[str, str], Any] = {}
+    for index, comparison in enumerate(comparisons):
+        if _joinable(comparison):
+            table = _KEYED[comparison.entity].alias(f"filter_{index}")
+            query = query.join(
+                table,
+                and_(
+                    table.c.run_uuid == runs.c.run_uuid,
+                    table.c.key == comparison.key,
+                    _value_condition(table, comparison),
+                ),
+            )
+            joined.setdefault((comparison.entity, comparison.key), table.c.value)
+    return _apply_order(query, order_keys, joined)
 
 
 class RunSearchStore:
