@@ -6,10 +6,12 @@ import itertools
 import math
 
 import pytest
+from sqlalchemy import select
 
 from trackdeck.entities import Metric
 from trackdeck.errors import InvalidParameterValue
 from trackdeck.store.metric_history import sampled_ranks
+from trackdeck.store.tables import metrics
 from trackdeck.store.tracking import TrackingStore
 
 
@@ -129,4 +131,31 @@ def test_history_pages_follow_timestamp_order(store: TrackingStore, run_id: str)
     assert pages == 3
     assert [(m.timestamp, m.step, m.value) for m in got] == [
         (m.timestamp, m.step, m.value) for m in logged
+    ]
+
+
+def test_points_keep_their_dataset_and_model(store: TrackingStore, run_id: str) -> None:
+    """A batch mixing bare points, points of a dataset and points of a model stores each
+    with its own links (they take different INSERT statements)."""
+    batch = [
+        *points("loss", range(300)),
+        Metric(key="loss", value=7.0, timestamp=9001, step=900, dataset_name="val",
+               dataset_digest="d1"),
+        Metric(key="acc", value=0.5, timestamp=9002, step=901, model_id="m-1"),
+    ]  # fmt: skip
+    log(store, run_id, batch)
+    history = store.metric_history.history(run_id, "loss", None, None).items
+    assert len(history) == 301 and history[-1].value == 7.0
+    rows = store.db.read(
+        lambda conn: conn.execute(
+            select(metrics.c.step, metrics.c.model_id, metrics.c.dataset_name,
+                   metrics.c.dataset_digest)
+            .where(metrics.c.step >= 299)
+            .order_by(metrics.c.step)
+        ).all()
+    )  # fmt: skip
+    assert [tuple(row) for row in rows] == [
+        (299, None, None, None),
+        (900, None, "val", "d1"),
+        (901, "m-1", None, None),
     ]

@@ -80,14 +80,16 @@ def _compile_rows(statement: Any, dialect: Dialect, keys: tuple[str, ...], rows:
     names = [f"{key}_{row}" for row in range(rows) for key in keys]
     values = [{key: bindparam(f"{key}_{row}") for key in keys} for row in range(rows)]
     compiled = statement.values(values).compile(dialect=dialect)
-    if compiled.positional and tuple(compiled.positiontup or ()) == tuple(names):
-        flat: Callable[[Sequence[Any]], Any] = lambda chunk: list(chain.from_iterable(chunk))  # noqa: E731
-    elif compiled.positional:
+    if not compiled.positional:
+        flat: Callable[[Sequence[Any]], Any] = lambda chunk: dict(  # noqa: E731
+            zip(names, chain.from_iterable(chunk), strict=True)
+        )
+    elif tuple(compiled.positiontup or ()) == tuple(names):
+        flat = lambda chunk: list(chain.from_iterable(chunk))  # noqa: E731
+    else:  # the VALUES lists follow the table's column order, not that of `keys`
         at = {name: index for index, name in enumerate(names)}
         pick = itemgetter(*(at[name] for name in compiled.positiontup or ()))
         flat = lambda chunk: pick(list(chain.from_iterable(chunk)))  # noqa: E731
-    else:
-        flat = lambda chunk: dict(zip(names, chain.from_iterable(chunk), strict=True))  # noqa: E731
     return _Compiled(compiled.string, _no_names, flat, None)
 
 

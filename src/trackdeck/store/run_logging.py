@@ -125,10 +125,18 @@ _POINT_COLUMNS = (
     "dataset_name",
     "dataset_digest",
 )
-_INSERT_POINTS = Prepared(
+_BARE_POINT_COLUMNS = _POINT_COLUMNS[:5]
+_NO_LINKS = (None, None, None)
+"""The model and dataset columns of a point logged without either: most points."""
+# Points without a model or dataset name none of those columns: binding three NULLs a row
+# made SQLite's insert of a 1,000-point batch take two thirds longer.
+_INSERT_BARE_POINTS = Prepared(
     lambda dialect: insert_for(dialect)(metrics).on_conflict_do_nothing(),
-    keys=_POINT_COLUMNS,
+    keys=_BARE_POINT_COLUMNS,
     rows_per_statement=250,
+)
+_INSERT_POINTS = Prepared(
+    lambda dialect: insert_for(dialect)(metrics).on_conflict_do_nothing(), keys=_POINT_COLUMNS
 )
 
 
@@ -174,8 +182,14 @@ def _insert_metrics(conn: Connection, run_id: str, metrics_in: Sequence[Metric])
         conn, [(run_id, key, p[3], p[4], p[1], p[2]) for key, p in newest.items()]
     )
     series = _series_ids(conn, run_id, list(newest))
-    plain = [(series[p[0]], *p[1:]) for p in points if p[5] is None]
-    _INSERT_POINTS.execute_many(conn, plain)
+    bare = [(series[p[0]], p[1], p[2], p[3], p[4]) for p in points if p[5:] == _NO_LINKS]
+    _INSERT_BARE_POINTS.execute_many(conn, bare)
+    if len(bare) == len(points):
+        return
+    with_dataset = [
+        (series[p[0]], *p[1:]) for p in points if p[5] is None and p[6:] != (None, None)
+    ]
+    _INSERT_POINTS.execute_many(conn, with_dataset)
     # log_model re-sends the run's points with the new model's id: a stored point gains it.
     for_models = [(series[p[0]], *p[1:]) for p in points if p[5] is not None]
     _UPSERT_POINTS_MODEL.execute_many(conn, for_models)
