@@ -18,7 +18,7 @@ from trackdeck.errors import InvalidParameterValue, ResourceDoesNotExist
 from trackdeck.store.database import Database
 from trackdeck.store.prepared import Prepared
 from trackdeck.store.runs import RUN_NAME_TAG, active_run_row, upsert_tags
-from trackdeck.store.sql import in_list, insert_for, insert_ignore, list_value
+from trackdeck.store.sql import in_list, insert_for, list_value
 from trackdeck.store.tables import latest_metrics, metrics, params, runs, tags
 from trackdeck.store.validation import (
     stored_metric_value,
@@ -81,6 +81,17 @@ class RunLoggingStore:
         self.db.write(work)
 
 
+_INSERT_PARAMS = Prepared(
+    lambda dialect: insert_for(dialect)(params).on_conflict_do_nothing(),
+    keys=("run_uuid", "key", "value"),
+)
+_PARAMS_OF_KEYS = Prepared(
+    lambda dialect: select(params.c.key, params.c.value).where(
+        params.c.run_uuid == bindparam("run_id"), in_list(dialect, params.c.key, "keys")
+    )
+)
+
+
 def _insert_params(conn: Connection, run_id: str, params_in: Sequence[KeyValue]) -> None:
     """Insert new params; re-logging a value is fine, changing one is a 400.
 
@@ -88,16 +99,9 @@ def _insert_params(conn: Connection, run_id: str, params_in: Sequence[KeyValue])
     processes on PostgreSQL) both succeed; the read-back then catches a changed value.
     """
     wanted = {p.key: p.value for p in params_in}
-    conn.execute(
-        insert_ignore(conn, params),
-        [{"run_uuid": run_id, "key": k, "value": v} for k, v in wanted.items()],
-    )
-    stored = conn.execute(
-        select(params.c.key, params.c.value).where(
-            params.c.run_uuid == run_id, params.c.key.in_(list(wanted))
-        )
-    ).all()
-    for key, old in stored:
+    _INSERT_PARAMS.execute_many(conn, [(run_id, k, v) for k, v in wanted.items()])
+    bound = {"run_id": run_id, "keys": list_value(conn.dialect.name, list(wanted))}
+    for key, old in _PARAMS_OF_KEYS.tuples(conn, bound):
         if old != wanted[key]:
             raise InvalidParameterValue(
                 f"Changing param values is not allowed. Param with key='{key}' was already "

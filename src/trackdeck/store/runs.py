@@ -30,7 +30,7 @@ from trackdeck.store.database import Database
 from trackdeck.store.experiments import ACTIVE, DELETED, require_active_experiment
 from trackdeck.store.names import generate_run_name
 from trackdeck.store.prepared import Prepared
-from trackdeck.store.sql import in_list, json_pairs, list_value, now_ms, upsert
+from trackdeck.store.sql import in_list, insert_for, json_pairs, list_value, now_ms
 from trackdeck.store.tables import (
     datasets,
     input_tags,
@@ -238,11 +238,16 @@ class RunStore:
         self.db.write(work)
 
 
+_UPSERT_TAG = Prepared(
+    lambda dialect: (statement := insert_for(dialect)(tags)).on_conflict_do_update(
+        index_elements=["run_uuid", "key"], set_={"value": statement.excluded.value}
+    ),
+    keys=("run_uuid", "key", "value"),
+)
+
+
 def upsert_tags(conn: Connection, run_id: str, values: dict[str, str]) -> None:
-    conn.execute(
-        upsert(conn, tags, "value"),
-        [{"run_uuid": run_id, "key": k, "value": v} for k, v in values.items()],
-    )
+    _UPSERT_TAG.execute_many(conn, [(run_id, k, v) for k, v in values.items()])
 
 
 def run_info(row: Row) -> RunInfo:
