@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, exists, select, update
+from sqlalchemy import Connection, and_, bindparam, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from trackdeck.entities import Experiment, KeyValue, Page
@@ -20,7 +22,7 @@ from trackdeck.store.filter_sql import compare, order_column
 from trackdeck.store.paging import decode_offset, read_page
 from trackdeck.store.permissions import Visible
 from trackdeck.store.prepared import Prepared
-from trackdeck.store.sql import chunks, now_ms, upsert
+from trackdeck.store.sql import in_list, list_value, now_ms, upsert
 from trackdeck.store.tables import experiment_tags, experiments, runs
 from trackdeck.store.validation import (
     MAX_ARTIFACT_LOCATION_LENGTH,
@@ -150,12 +152,12 @@ class ExperimentStore:
 
     def get(self, experiment_id: str) -> Experiment:
         eid = parse_experiment_id(experiment_id)
-        return self.db.read(lambda conn: _load_one(conn, experiments.c.experiment_id == eid, eid))
+        return self.db.read(lambda conn: _load_one(conn, eid, None))
 
     def get_by_name(self, name: str) -> Experiment:
         if not name:
             raise InvalidParameterValue("Missing value for required parameter 'experiment_name'.")
-        return self.db.read(lambda conn: _load_one(conn, experiments.c.name == name, name))
+        return self.db.read(lambda conn: _load_one(conn, None, name))
 
     def rename(self, experiment_id: str, new_name: str | None) -> None:
         eid = parse_experiment_id(experiment_id)
@@ -345,24 +347,37 @@ def require_active_experiment(conn: Connection, experiment_id: int) -> str:
     return row.artifact_location
 
 
-def _load_one(conn: Connection, condition, label: object) -> Experiment:  # type: ignore[no-untyped-def]
-    row = conn.execute(select(experiments).where(condition)).first()
+_EXPERIMENT_BY_ID = Prepared(
+    select(experiments).where(experiments.c.experiment_id == bindparam("experiment_id"))
+)
+_EXPERIMENT_BY_NAME = Prepared(select(experiments).where(experiments.c.name == bindparam("name")))
+_TAGS_OF_EXPERIMENTS = Prepared(
+    lambda dialect: (
+        select(experiment_tags.c.experiment_id, experiment_tags.c.key, experiment_tags.c.value)
+        .where(in_list(dialect, experiment_tags.c.experiment_id, "ids"))
+        .order_by(experiment_tags.c.key)
+    )
+)
+
+
+def _load_one(conn: Connection, by_id: int | None, by_name: str | None) -> Experiment:
+    """The experiment with id `by_id`, or else named `by_name`, with its tags."""
+    if by_id is not None:
+        row = _EXPERIMENT_BY_ID.first(conn, {"experiment_id": by_id})
+        what = f"id={by_id}"
+    else:
+        row = _EXPERIMENT_BY_NAME.first(conn, {"name": by_name})
+        what = f"name '{by_name}'"
     if row is None:
-        what = f"name '{label}'" if isinstance(label, str) else f"id={label}"
         raise ResourceDoesNotExist(f"No Experiment with {what} exists")
     return _with_tags(conn, [row])[0]
 
 
-def _with_tags(conn: Connection, rows: list[Row]) -> list[Experiment]:
+def _with_tags(conn: Connection, rows: Sequence[Any]) -> list[Experiment]:
     tags_by_id: dict[int, list[KeyValue]] = defaultdict(list)
-    ids = [row.experiment_id for row in rows]
-    for chunk in chunks(ids):
-        for eid, key, value in conn.execute(
-            select(experiment_tags.c.experiment_id, experiment_tags.c.key, experiment_tags.c.value)
-            .where(experiment_tags.c.experiment_id.in_(chunk))
-            .order_by(experiment_tags.c.key)
-        ):
-            tags_by_id[eid].append(KeyValue(key=key, value=value))
+    ids = {"ids": list_value(conn.dialect.name, [row.experiment_id for row in rows])}
+    for eid, key, value in _TAGS_OF_EXPERIMENTS.tuples(conn, ids):
+        tags_by_id[eid].append(KeyValue(key=key, value=value))
     return [
         Experiment(
             experiment_id=str(row.experiment_id),
