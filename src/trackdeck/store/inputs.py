@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import Connection, select
@@ -10,6 +9,7 @@ from sqlalchemy import Connection, select
 from trackdeck.entities import DatasetInput, ModelInput, ModelOutput
 from trackdeck.errors import InvalidParameterValue
 from trackdeck.store.database import Database
+from trackdeck.store.ids import time_ordered_id
 from trackdeck.store.runs import active_run_row
 from trackdeck.store.sql import dialect_insert, upsert
 from trackdeck.store.tables import datasets, input_tags, run_inputs, run_models
@@ -86,7 +86,7 @@ def _link_dataset(conn: Connection, run_id: str, experiment_id: int, item: Datas
     conn.execute(
         dialect_insert(conn, datasets)
         .values(
-            dataset_uuid=uuid.uuid4().hex,
+            dataset_uuid=time_ordered_id(),
             experiment_id=experiment_id,
             name=dataset.name,
             digest=dataset.digest,
@@ -104,7 +104,7 @@ def _link_dataset(conn: Connection, run_id: str, experiment_id: int, item: Datas
             datasets.c.digest == dataset.digest,
         )
     ).scalar_one()
-    input_uuid = uuid.uuid4().hex
+    input_uuid = time_ordered_id()
     linked = conn.execute(
         dialect_insert(conn, run_inputs)
         .values(input_uuid=input_uuid, run_uuid=run_id, dataset_uuid=dataset_uuid)

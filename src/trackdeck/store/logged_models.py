@@ -9,7 +9,6 @@ as a list of `{field_name, ascending, dataset_name?, dataset_digest?}` objects.
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from trackdeck.store import filter_grammar as grammar
 from trackdeck.store.database import Database
 from trackdeck.store.experiments import ACTIVE, DELETED, require_active_experiment
 from trackdeck.store.filter_sql import compare, order_column
+from trackdeck.store.ids import time_ordered_id
 from trackdeck.store.names import generate_run_name
 from trackdeck.store.paging import decode_token, encode_token
 from trackdeck.store.sql import chunks, insert_ignore, now_ms, upsert
@@ -114,7 +114,7 @@ class LoggedModelStore:
         _validate_params(params)
         for tag in tags:
             validate_run_tag(tag.key, tag.value)
-        model_id = f"m-{uuid.uuid4().hex}"
+        model_id = f"m-{time_ordered_id()}"
 
         def work(conn: Connection) -> LoggedModel:
             require_active_experiment(conn, eid)

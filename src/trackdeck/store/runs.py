@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import threading
-import uuid
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -28,6 +27,7 @@ from trackdeck.entities import (
 from trackdeck.errors import InvalidParameterValue, ResourceDoesNotExist
 from trackdeck.store.database import Database
 from trackdeck.store.experiments import ACTIVE, DELETED, require_active_experiment
+from trackdeck.store.ids import time_ordered_id
 from trackdeck.store.names import generate_run_name
 from trackdeck.store.prepared import Prepared
 from trackdeck.store.sql import in_list, insert_for, json_pairs, list_value, now_ms
@@ -154,7 +154,7 @@ class RunStore:
         name = run_name or tagged_name or generate_run_name()
         validate_run_name(name)
         tag_map[RUN_NAME_TAG] = name
-        run_id = uuid.uuid4().hex
+        run_id = time_ordered_id()
 
         def work(conn: Connection) -> Run:
             location = require_active_experiment(conn, eid)
