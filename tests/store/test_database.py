@@ -110,5 +110,7 @@ def test_the_wal_stays_small_under_a_stream_of_writes(tmp_path) -> None:  # type
             )
         wal_pages = (tmp_path / "stream.sqlite-wal").stat().st_size / 4096
         assert wal_pages < WAL_CHECKPOINT_PAGES + 100
+        checkpoint_at = db.read(lambda conn: conn.exec_driver_sql("PRAGMA wal_autocheckpoint"))
+        assert checkpoint_at.scalar_one() == WAL_CHECKPOINT_PAGES
     finally:
         db.close()

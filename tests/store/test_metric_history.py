@@ -66,6 +66,8 @@ def test_long_series_keep_every_point_at_the_picked_steps(
     sampled = store.metric_history.bulk_interval([run_id], "loss", 100, None, None)
     all_steps = list(range(0, 3000, 3))
     assert steps_of(sampled) == [all_steps[r] for r in sampled_ranks(1000, 100)]
+    picked = steps_of(sampled)
+    assert {b - a for a, b in itertools.pairwise(picked)} == {30, 33}  # every 10th or 11th
     assert len(sampled) == 200  # both points of each picked step
     assert [m.step for m in sampled] == sorted(m.step for m in sampled)
     assert sampled[0].step == 0 and sampled[-1].step == 2997

@@ -3,47 +3,20 @@ tables and the partial metrics index, and downgrades cleanly."""
 
 from __future__ import annotations
 
-from alembic import command
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import inspect, text
 
+from tests.store.migrations import downgrade, insert_run_with_series
 from trackdeck.store.database import create_store_engine
-from trackdeck.store.migrate import alembic_config, current_revision, upgrade
+from trackdeck.store.migrate import current_revision, upgrade
 
 NEW_TABLES = {"logged_models", "logged_model_tags", "logged_model_params"}
-
-
-def downgrade(engine: Engine, revision: str) -> None:
-    config = alembic_config()
-    with engine.connect() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
-        connection.commit()
 
 
 def test_upgrade_keeps_metrics_and_downgrade_removes_tables(store_uri: str) -> None:
     engine = create_store_engine(store_uri)
     upgrade(engine, "0001")
     with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO experiments (experiment_id, name, artifact_location, "
-                "lifecycle_stage, creation_time, last_update_time) "
-                "VALUES (7, 'e', 'mlflow-artifacts:/7', 'active', 1, 1)"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, "
-                "lifecycle_stage, artifact_uri) "
-                "VALUES ('r1', 7, 'n', 'u', 'RUNNING', 1, 'active', 'mlflow-artifacts:/7/r1')"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO latest_metrics (series_id, run_uuid, key, value, is_nan, "
-                "timestamp, step) VALUES (1, 'r1', 'acc', 0.5, false, 1, 0)"
-            )
-        )
+        insert_run_with_series(connection, 0.5)
         connection.execute(
             text(
                 "INSERT INTO metrics (series_id, timestamp, step, value, is_nan, model_id) "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, inspect, text
 
-from tests.store.test_migration_0002 import downgrade
+from tests.store.migrations import downgrade, insert_run_with_series
 from trackdeck.store.database import create_store_engine
 from trackdeck.store.migrate import current_revision, upgrade
 
@@ -21,26 +21,7 @@ def test_upgrade_drops_the_step_index_and_keeps_points(store_uri: str) -> None:
     upgrade(engine, "0004")
     assert STEP_INDEX in metric_indexes(engine)
     with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO experiments (experiment_id, name, artifact_location, "
-                "lifecycle_stage, creation_time, last_update_time) "
-                "VALUES (7, 'e', 'mlflow-artifacts:/7', 'active', 1, 1)"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, "
-                "lifecycle_stage, artifact_uri) "
-                "VALUES ('r1', 7, 'n', 'u', 'RUNNING', 1, 'active', 'mlflow-artifacts:/7/r1')"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO latest_metrics (series_id, run_uuid, key, value, is_nan, "
-                "timestamp, step) VALUES (1, 'r1', 'acc', 0.75, false, 2, 1)"
-            )
-        )
+        insert_run_with_series(connection, 0.75, timestamp=2, step=1)
         connection.execute(
             text(
                 "INSERT INTO metrics (series_id, timestamp, step, value, is_nan) "

@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, select
 
 from trackdeck.store.prepared import Prepared
 from trackdeck.store.runs import RUN_NAME_TAG
-from trackdeck.store.sql import in_list, insert_for, list_value
+from trackdeck.store.sql import in_list, insert_for, insert_ignore_for, list_value
 from trackdeck.store.tables import experiments, tags
 from trackdeck.store.tracking import TrackingStore
 
@@ -26,7 +26,7 @@ UPSERT_TAG = Prepared(
 )
 # Three rows per statement, keys again out of table order; conflicts are skipped.
 INSERT_TAGS_BY_THREE = Prepared(
-    lambda dialect: insert_for(dialect)(tags).on_conflict_do_nothing(),
+    lambda dialect: insert_ignore_for(dialect, tags),
     keys=("key", "run_uuid", "value"),
     rows_per_statement=3,
 )
@@ -115,3 +115,26 @@ def test_many_rows_per_statement(store: TrackingStore, run_id: str, count: int) 
 def test_many_rows_per_statement_needs_keys() -> None:
     with pytest.raises(ValueError, match="keys"):
         Prepared(tags.insert(), rows_per_statement=10)
+
+
+def test_whole_chunks_go_as_one_statement_each(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Seven rows, three to a statement: two three-row INSERTs, then one row on its own."""
+    store = TrackingStore(f"sqlite:///{tmp_path / 'chunks.db'}")
+    run_id = store.runs.create("0", "u", 1, "r", []).info.run_id
+    statements: list[str] = []
+
+    def work(conn):  # type: ignore[no-untyped-def]
+        driver = conn.connection.driver_connection
+        driver.set_trace_callback(statements.append)
+        try:
+            INSERT_TAGS_BY_THREE.execute_many(conn, [(f"k{i}", run_id, "v") for i in range(7)])
+        finally:
+            driver.set_trace_callback(None)
+
+    try:
+        store.db.write(work)
+    finally:
+        store.close()
+    # The trace shows each statement with its values in place: one "'v')" ends each row.
+    inserts = [sql for sql in statements if sql.startswith("INSERT INTO tags")]
+    assert [sql.count("'v')") for sql in inserts] == [3, 3, 1]

@@ -152,12 +152,15 @@ class ExperimentStore:
 
     def get(self, experiment_id: str) -> Experiment:
         eid = parse_experiment_id(experiment_id)
-        return self.db.read(lambda conn: _load_one(conn, eid, None))
+        by_id = {"experiment_id": eid}
+        return self.db.read(lambda conn: _load_one(conn, _EXPERIMENT_BY_ID, by_id, f"id={eid}"))
 
     def get_by_name(self, name: str) -> Experiment:
         if not name:
             raise InvalidParameterValue("Missing value for required parameter 'experiment_name'.")
-        return self.db.read(lambda conn: _load_one(conn, None, name))
+        by_name = {"name": name}
+        what = f"name '{name}'"
+        return self.db.read(lambda conn: _load_one(conn, _EXPERIMENT_BY_NAME, by_name, what))
 
     def rename(self, experiment_id: str, new_name: str | None) -> None:
         eid = parse_experiment_id(experiment_id)
@@ -360,14 +363,9 @@ _TAGS_OF_EXPERIMENTS = Prepared(
 )
 
 
-def _load_one(conn: Connection, by_id: int | None, by_name: str | None) -> Experiment:
-    """The experiment with id `by_id`, or else named `by_name`, with its tags."""
-    if by_id is not None:
-        row = _EXPERIMENT_BY_ID.first(conn, {"experiment_id": by_id})
-        what = f"id={by_id}"
-    else:
-        row = _EXPERIMENT_BY_NAME.first(conn, {"name": by_name})
-        what = f"name '{by_name}'"
+def _load_one(conn: Connection, query: Prepared, params: dict[str, Any], what: str) -> Experiment:
+    """The experiment `query` finds, with its tags; `what` names it if there is none."""
+    row = query.first(conn, params)
     if row is None:
         raise ResourceDoesNotExist(f"No Experiment with {what} exists")
     return _with_tags(conn, [row])[0]

@@ -7,7 +7,8 @@ either every point of it is stored or none is.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -18,7 +19,7 @@ from trackdeck.errors import InvalidParameterValue, ResourceDoesNotExist
 from trackdeck.store.database import Database
 from trackdeck.store.prepared import Prepared
 from trackdeck.store.runs import RUN_NAME_TAG, active_run_row, upsert_tags
-from trackdeck.store.sql import in_list, insert_for, list_value
+from trackdeck.store.sql import in_list, insert_for, insert_ignore_for, list_value, upsert_for
 from trackdeck.store.tables import latest_metrics, metrics, params, runs, tags
 from trackdeck.store.validation import (
     stored_metric_value,
@@ -82,8 +83,7 @@ class RunLoggingStore:
 
 
 _INSERT_PARAMS = Prepared(
-    lambda dialect: insert_for(dialect)(params).on_conflict_do_nothing(),
-    keys=("run_uuid", "key", "value"),
+    lambda dialect: insert_ignore_for(dialect, params), keys=("run_uuid", "key", "value")
 )
 _PARAMS_OF_KEYS = Prepared(
     lambda dialect: select(params.c.key, params.c.value).where(
@@ -135,24 +135,14 @@ _NO_LINKS = (None, None, None)
 # Points without a model or dataset name none of those columns: binding three NULLs a row
 # made SQLite's insert of a 1,000-point batch take two thirds longer.
 _INSERT_BARE_POINTS = Prepared(
-    lambda dialect: insert_for(dialect)(metrics).on_conflict_do_nothing(),
+    lambda dialect: insert_ignore_for(dialect, metrics),
     keys=_BARE_POINT_COLUMNS,
     rows_per_statement=250,
 )
-_INSERT_POINTS = Prepared(
-    lambda dialect: insert_for(dialect)(metrics).on_conflict_do_nothing(), keys=_POINT_COLUMNS
+_INSERT_POINTS = Prepared(lambda dialect: insert_ignore_for(dialect, metrics), keys=_POINT_COLUMNS)
+_UPSERT_POINTS_MODEL = Prepared(
+    lambda dialect: upsert_for(dialect, metrics, "model_id"), keys=_POINT_COLUMNS
 )
-
-
-def _model_id_upsert(dialect: str) -> Any:
-    statement = insert_for(dialect)(metrics)
-    return statement.on_conflict_do_update(
-        index_elements=[column.name for column in metrics.primary_key],
-        set_={"model_id": statement.excluded.model_id},
-    )
-
-
-_UPSERT_POINTS_MODEL = Prepared(_model_id_upsert, keys=_POINT_COLUMNS)
 
 
 def _latest_upsert(dialect: str) -> Any:
@@ -204,17 +194,15 @@ _NEWEST_LAST = itemgetter(0, 2, 1, 3)
 
 def _point_rows(metrics_in: Sequence[Metric]) -> list[tuple[Any, ...]]:
     """(key, timestamp, step, value, is_nan, model_id, dataset name and digest) rows."""
-    if math.isfinite(sum(metric.value for metric in metrics_in)):  # no NaN nor infinity
-        return [
-            (m.key, m.timestamp, m.step, float(m.value), False, m.model_id, m.dataset_name,
-             m.dataset_digest)
-            for m in metrics_in
-        ]  # fmt: skip
+    values = [m.value for m in metrics_in]
+    if math.isfinite(sum(values)):  # no NaN nor infinity: every value stored as it is
+        stored: Iterable[tuple[float, bool]] = zip(map(float, values), repeat(False))
+    else:
+        stored = map(stored_metric_value, values)
     return [
-        (m.key, m.timestamp, m.step, *stored_metric_value(m.value), m.model_id, m.dataset_name,
-         m.dataset_digest)
-        for m in metrics_in
-    ]  # fmt: skip
+        (m.key, m.timestamp, m.step, value, is_nan, m.model_id, m.dataset_name, m.dataset_digest)
+        for m, (value, is_nan) in zip(metrics_in, stored, strict=True)
+    ]
 
 
 _SERIES_OF_KEYS = Prepared(

@@ -138,23 +138,17 @@ def compile_search(
     comparisons = grammar.parse_filter(filter_string, grammar.RUN_FILTER_SPEC)
     order_keys = grammar.parse_order_by(list(order_by or []), grammar.RUN_FILTER_SPEC)
     query = select(runs).where(
-        runs.c.experiment_id.in_(ids),
-        runs.c.lifecycle_stage.in_(lifecycle_stages(view_type)),
-        *[condition_for(c) for c in comparisons if not _joinable(c)],
+        runs.c.experiment_id.in_(ids), runs.c.lifecycle_stage.in_(lifecycle_stages(view_type))
     )
     joined: dict[tuple[str, str], Any] = {}
     for index, comparison in enumerate(comparisons):
-        if _joinable(comparison):
-            table = _KEYED[comparison.entity].alias(f"filter_{index}")
-            query = query.join(
-                table,
-                and_(
-                    table.c.run_uuid == runs.c.run_uuid,
-                    table.c.key == comparison.key,
-                    _value_condition(table, comparison),
-                ),
-            )
-            joined.setdefault((comparison.entity, comparison.key), table.c.value)
+        if not _joinable(comparison):
+            query = query.where(condition_for(comparison))
+            continue
+        table = _KEYED[comparison.entity].alias(f"filter_{index}")
+        match = and_(table.c.run_uuid == runs.c.run_uuid, table.c.key == comparison.key)
+        query = query.join(table, and_(match, _value_condition(table, comparison)))
+        joined.setdefault((comparison.entity, comparison.key), table.c.value)
     return _apply_order(query, order_keys, joined)
 
 

@@ -30,7 +30,7 @@ from trackdeck.store.experiments import ACTIVE, DELETED, require_active_experime
 from trackdeck.store.ids import time_ordered_id
 from trackdeck.store.names import generate_run_name
 from trackdeck.store.prepared import Prepared
-from trackdeck.store.sql import in_list, insert_for, json_pairs, list_value, now_ms
+from trackdeck.store.sql import in_list, json_pairs, list_value, now_ms, upsert_for
 from trackdeck.store.tables import (
     datasets,
     input_tags,
@@ -239,10 +239,7 @@ class RunStore:
 
 
 _UPSERT_TAG = Prepared(
-    lambda dialect: (statement := insert_for(dialect)(tags)).on_conflict_do_update(
-        index_elements=["run_uuid", "key"], set_={"value": statement.excluded.value}
-    ),
-    keys=("run_uuid", "key", "value"),
+    lambda dialect: upsert_for(dialect, tags, "value"), keys=("run_uuid", "key", "value")
 )
 
 

@@ -44,8 +44,14 @@ def dialect_insert(connection: Connection, table: Table) -> Any:
 # Hot-path statements are built once per dialect: building and cache-keying an
 # ON CONFLICT statement on every call costs more than executing it.
 @cache
-def _insert_ignore(dialect: str, table: Table) -> Any:
+def insert_ignore_for(dialect: str, table: Table) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING on `table`, for `dialect`."""
     return insert_for(dialect)(table).on_conflict_do_nothing()
+
+
+def upsert_for(dialect: str, table: Table, *update: str) -> Any:
+    """INSERT ... ON CONFLICT (primary key) DO UPDATE SET `update` columns, for `dialect`."""
+    return _upsert(dialect, table, update)
 
 
 @cache
@@ -59,7 +65,7 @@ def _upsert(dialect: str, table: Table, update: tuple[str, ...]) -> Any:
 
 def insert_ignore(connection: Connection, table: Table) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING; run it with a list of rows."""
-    return _insert_ignore(connection.dialect.name, table)
+    return insert_ignore_for(connection.dialect.name, table)
 
 
 def upsert(connection: Connection, table: Table, *update: str) -> Any:
